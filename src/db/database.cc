@@ -1,0 +1,113 @@
+#include "db/database.h"
+
+#include "model/json.h"
+
+namespace hearth::db {
+namespace {
+
+Status Busy() { return Unavailable("the server is busy; retry shortly"); }
+
+// Runs one mutation inside the engine's transaction.
+Result<std::optional<storage::DocumentRecord>> ApplyInTxn(const Mutation& m,
+                                                          storage::WriteTxn& txn) {
+  const std::string path = m.path.ToString();
+  ASSIGN_OR_RETURN(std::optional<storage::DocumentRecord> current, txn.Get(path));
+  RETURN_IF_ERROR(CheckPrecondition(
+      m.precondition, path,
+      current ? std::optional<int64_t>(current->update_time) : std::nullopt));
+  if (m.kind == Mutation::Kind::kDelete) {
+    if (current) RETURN_IF_ERROR(txn.Delete(*current));
+    return std::optional<storage::DocumentRecord>();
+  }
+  // A plain set without transforms does not look at the old fields: skip parsing them.
+  std::optional<model::Map> current_fields;
+  if (current && (m.mask || !m.transforms.empty())) {
+    auto parsed = model::ParseDocumentJson(current->data);
+    if (!parsed.ok()) {
+      return Status(Code::kDataLoss, "stored document '" + path + "' is unreadable: " +
+                                         parsed.status().message());
+    }
+    current_fields = std::move(parsed).value();
+  }
+  ASSIGN_OR_RETURN(std::optional<model::Map> next,
+                   ApplyMutation(m, std::move(current_fields), txn.commit_time()));
+  storage::DocumentRecord record;
+  record.path = path;
+  record.data = model::MapToJson(*next);
+  if (record.data.size() > kMaxDocumentBytes) {
+    return InvalidArgument("document '" + path + "' would be " +
+                           std::to_string(record.data.size()) +
+                           " bytes; the limit is 1 MiB (1048576 bytes)");
+  }
+  record.create_time = current ? current->create_time : txn.commit_time();
+  record.update_time = txn.commit_time();
+  RETURN_IF_ERROR(txn.Put(record, current));
+  return std::optional<storage::DocumentRecord>(std::move(record));
+}
+
+}  // namespace
+
+Database::Database(std::unique_ptr<storage::Engine> engine, DatabaseOptions options)
+    : engine_(std::move(engine)),
+      readers_(std::make_unique<BlockingPool>("hearth-read", options.read_threads,
+                                              options.read_queue)) {}
+
+Database::~Database() {
+  readers_.reset();  // drains queued reads
+  engine_->Close();  // commits queued writes
+}
+
+void Database::Get(std::string path, Callback<std::optional<storage::DocumentRecord>> done) {
+  auto shared_done = std::make_shared<decltype(done)>(std::move(done));
+  bool queued = readers_->TrySubmit([this, path = std::move(path), shared_done] {
+    (*shared_done)(engine_->Get(path));
+  });
+  if (!queued) (*shared_done)(Busy());
+}
+
+void Database::List(std::string parent, std::string start_after_id, size_t limit,
+                    Callback<std::vector<storage::DocumentRecord>> done) {
+  auto shared_done = std::make_shared<decltype(done)>(std::move(done));
+  bool queued = readers_->TrySubmit(
+      [this, parent = std::move(parent), start = std::move(start_after_id), limit, shared_done] {
+        (*shared_done)(engine_->List(parent, start, limit));
+      });
+  if (!queued) (*shared_done)(Busy());
+}
+
+void Database::Commit(std::vector<Mutation> mutations, Callback<CommitResult> done) {
+  struct State {
+    std::vector<Mutation> mutations;
+    CommitResult result;
+    Callback<CommitResult> done;
+  };
+  auto state = std::make_shared<State>(State{std::move(mutations), {}, std::move(done)});
+  engine_->Write(
+      [state](storage::WriteTxn& txn) -> Status {
+        // The write function may run again only if a previous attempt failed, so start over.
+        state->result.documents.clear();
+        state->result.commit_time = txn.commit_time();
+        const bool many = state->mutations.size() > 1;
+        for (size_t i = 0; i < state->mutations.size(); ++i) {
+          auto written = ApplyInTxn(state->mutations[i], txn);
+          if (!written.ok()) {
+            if (!many) return written.status();
+            return Status(written.status().code(),
+                          "write " + std::to_string(i) + ": " + written.status().message());
+          }
+          state->result.documents.push_back(std::move(written).value());
+        }
+        return Status::Ok();
+      },
+      [state](Status status) {
+        if (!status.ok()) {
+          state->done(std::move(status));
+        } else {
+          state->done(std::move(state->result));
+        }
+      });
+}
+
+bool Database::RunBlocking(std::function<void()> job) { return readers_->TrySubmit(std::move(job)); }
+
+}  // namespace hearth::db

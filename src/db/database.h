@@ -1,0 +1,61 @@
+// Database: Firestore's document operations over a storage::Engine.
+//
+// Every call is asynchronous and thread-safe: reads run on the database's own blocking
+// pool, writes on the engine's writer; the callback runs on one of those threads and must
+// not block. When the read pool is saturated, reads fail fast with `unavailable`.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/blocking_pool.h"
+#include "base/status.h"
+#include "db/mutation.h"
+#include "storage/engine.h"
+
+namespace hearth::db {
+
+struct DatabaseOptions {
+  size_t read_threads = 4;
+  size_t read_queue = 4096;
+};
+
+struct CommitResult {
+  int64_t commit_time = 0;  // microseconds
+  // One per mutation, in order: the document as written, or nullopt for a delete.
+  std::vector<std::optional<storage::DocumentRecord>> documents;
+};
+
+class Database {
+ public:
+  template <typename T>
+  using Callback = std::function<void(Result<T>)>;
+
+  Database(std::unique_ptr<storage::Engine> engine, DatabaseOptions options);
+  // Finishes queued reads and writes, then closes the engine.
+  ~Database();
+
+  // REQUIRES: `path` is a valid document path.
+  void Get(std::string path, Callback<std::optional<storage::DocumentRecord>> done);
+  // Documents of collection `parent` with ID > `start_after_id`, by ID.
+  void List(std::string parent, std::string start_after_id, size_t limit,
+            Callback<std::vector<storage::DocumentRecord>> done);
+  // Applies every mutation atomically, in order: all or none. A failing mutation's error
+  // names its index when there is more than one.
+  void Commit(std::vector<Mutation> mutations, Callback<CommitResult> done);
+
+  // Runs `job` on the read pool; false if the pool is saturated.
+  [[nodiscard]] bool RunBlocking(std::function<void()> job);
+
+  storage::Engine& engine() { return *engine_; }
+
+ private:
+  std::unique_ptr<storage::Engine> engine_;
+  std::unique_ptr<BlockingPool> readers_;
+};
+
+}  // namespace hearth::db

@@ -1,0 +1,476 @@
+#include "storage/sqlite/sqlite_engine.h"
+
+#include <sqlite3.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "base/clock.h"
+#include "storage/sqlite/connection.h"
+
+namespace hearth::storage {
+namespace {
+
+using sqlite::Connection;
+using sqlite::Statement;
+
+// Each entry migrates the schema from version i to i + 1 (PRAGMA user_version). Never
+// edit a shipped entry; append a new one.
+constexpr std::string_view kMigrations[] = {
+    // 1: documents keyed by (collection path, ID) so a collection lists in ID order from
+    // one index range; the change log feeds listeners, triggers and other nodes.
+    R"sql(
+CREATE TABLE documents (
+  parent      TEXT    NOT NULL,
+  id          TEXT    NOT NULL,
+  data        TEXT    NOT NULL,
+  create_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL,
+  PRIMARY KEY (parent, id)
+) WITHOUT ROWID;
+CREATE TABLE changes (
+  seq         INTEGER PRIMARY KEY,
+  commit_time INTEGER NOT NULL,
+  path        TEXT    NOT NULL,
+  before      TEXT,
+  after       TEXT
+);
+)sql",
+};
+
+// "users/u1/posts/p" -> ("users/u1/posts", "p").
+std::pair<std::string_view, std::string_view> SplitPath(std::string_view path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string_view::npos) return {std::string_view(), path};
+  return {path.substr(0, slash), path.substr(slash + 1)};
+}
+
+DocumentRecord ReadDocumentRow(const Statement& st, std::string_view path_or_parent,
+                               bool is_parent) {
+  DocumentRecord r;
+  if (is_parent) {
+    r.path.reserve(path_or_parent.size() + 1 + st.ColumnText(3).size());
+    r.path.append(path_or_parent).append("/").append(st.ColumnText(3));
+  } else {
+    r.path = std::string(path_or_parent);
+  }
+  r.data = std::string(st.ColumnText(0));
+  r.create_time = st.ColumnInt(1);
+  r.update_time = st.ColumnInt(2);
+  return r;
+}
+
+Status Configure(Connection& c) {
+  // synchronous=FULL: a commit returns only after the WAL is fsync'd, so an acknowledged
+  // write survives power loss, not just a process crash.
+  return c.Exec(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;"
+      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;");
+}
+
+class ReaderPool {
+ public:
+  struct Reader {
+    std::unique_ptr<Connection> conn;
+    Statement get;
+    Statement list;
+    Statement changes;
+    Statement ping;
+  };
+
+  Status Init(const std::string& path, int count) {
+    for (int i = 0; i < count; ++i) {
+      auto reader = std::make_unique<Reader>();
+      ASSIGN_OR_RETURN(reader->conn, Connection::Open(path, false));
+      RETURN_IF_ERROR(Configure(*reader->conn));
+      ASSIGN_OR_RETURN(reader->get, reader->conn->Prepare(
+                                        "SELECT data, create_time, update_time FROM documents "
+                                        "WHERE parent = ?1 AND id = ?2"));
+      ASSIGN_OR_RETURN(reader->list,
+                       reader->conn->Prepare("SELECT data, create_time, update_time, id FROM "
+                                             "documents WHERE parent = ?1 AND id > ?2 "
+                                             "ORDER BY id LIMIT ?3"));
+      ASSIGN_OR_RETURN(reader->changes,
+                       reader->conn->Prepare("SELECT seq, commit_time, path, before, after FROM "
+                                             "changes WHERE seq > ?1 ORDER BY seq LIMIT ?2"));
+      ASSIGN_OR_RETURN(reader->ping, reader->conn->Prepare("SELECT count(*) FROM sqlite_schema"));
+      free_.push_back(std::move(reader));
+    }
+    return Status::Ok();
+  }
+
+  // Borrows a reader for the scope of the returned handle.
+  class Lease {
+   public:
+    Lease(ReaderPool* pool, std::unique_ptr<Reader> r) : pool_(pool), reader_(std::move(r)) {}
+    ~Lease() { pool_->Return(std::move(reader_)); }
+    Reader* operator->() { return reader_.get(); }
+
+   private:
+    ReaderPool* pool_;
+    std::unique_ptr<Reader> reader_;
+  };
+
+  Lease Acquire() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return !free_.empty(); });
+    auto r = std::move(free_.back());
+    free_.pop_back();
+    return Lease(this, std::move(r));
+  }
+
+  void Clear() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return free_.size() == total_ || total_ == 0; });
+    free_.clear();
+  }
+
+  void SetTotal() { total_ = free_.size(); }
+
+ private:
+  void Return(std::unique_ptr<Reader> r) {
+    {
+      std::lock_guard lock(mu_);
+      free_.push_back(std::move(r));
+    }
+    cv_.notify_one();
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Reader>> free_;  // GUARDED_BY(mu_)
+  size_t total_ = 0;
+};
+
+class SqliteEngine;
+
+class SqliteWriteTxn final : public WriteTxn {
+ public:
+  SqliteWriteTxn(SqliteEngine* engine, int64_t commit_time)
+      : engine_(engine), commit_time_(commit_time) {}
+  int64_t commit_time() const override { return commit_time_; }
+  Result<std::optional<DocumentRecord>> Get(std::string_view path) override;
+  Status Put(const DocumentRecord& after, const std::optional<DocumentRecord>& before) override;
+  Status Delete(const DocumentRecord& before) override;
+
+ private:
+  SqliteEngine* engine_;
+  int64_t commit_time_;
+};
+
+class SqliteEngine final : public Engine {
+ public:
+  explicit SqliteEngine(SqliteOptions options) : options_(std::move(options)) {}
+  ~SqliteEngine() override { Close(); }
+
+  Status Open() {
+    std::error_code ec;
+    ASSIGN_OR_RETURN(writer_, Connection::Open(options_.path, true));
+    RETURN_IF_ERROR(Configure(*writer_));
+    RETURN_IF_ERROR(Migrate());
+    ASSIGN_OR_RETURN(get_, writer_->Prepare("SELECT data, create_time, update_time FROM "
+                                            "documents WHERE parent = ?1 AND id = ?2"));
+    ASSIGN_OR_RETURN(put_, writer_->Prepare(
+                               "INSERT OR REPLACE INTO documents (parent, id, data, create_time, "
+                               "update_time) VALUES (?1, ?2, ?3, ?4, ?5)"));
+    ASSIGN_OR_RETURN(delete_,
+                     writer_->Prepare("DELETE FROM documents WHERE parent = ?1 AND id = ?2"));
+    ASSIGN_OR_RETURN(log_, writer_->Prepare("INSERT INTO changes (commit_time, path, before, "
+                                            "after) VALUES (?1, ?2, ?3, ?4)"));
+    ASSIGN_OR_RETURN(trim_, writer_->Prepare("DELETE FROM changes WHERE seq <= "
+                                             "(SELECT max(seq) FROM changes) - ?1"));
+    ASSIGN_OR_RETURN(last_time_, LastCommitTime());
+    RETURN_IF_ERROR(readers_.Init(options_.path, std::max(1, options_.readers)));
+    readers_.SetTotal();
+    writer_thread_ = std::thread([this] { WriterLoop(); });
+    return Status::Ok();
+  }
+
+  std::string_view name() const override { return "sqlite"; }
+
+  Result<std::optional<DocumentRecord>> Get(std::string_view path) override {
+    auto reader = readers_.Acquire();
+    return GetWith(reader->get, path);
+  }
+
+  Result<std::vector<DocumentRecord>> List(std::string_view parent,
+                                           std::string_view start_after_id,
+                                           size_t limit) override {
+    auto reader = readers_.Acquire();
+    Statement& st = reader->list;
+    st.BindText(1, parent);
+    st.BindText(2, start_after_id);
+    st.BindInt(3, static_cast<int64_t>(limit));
+    std::vector<DocumentRecord> out;
+    for (;;) {
+      auto row = st.Step();
+      if (!row.ok()) {
+        st.Reset();
+        return row.status();
+      }
+      if (!*row) break;
+      out.push_back(ReadDocumentRow(st, parent, true));
+    }
+    st.Reset();
+    return out;
+  }
+
+  Result<std::vector<ChangeRecord>> ReadChanges(int64_t after_seq, size_t limit) override {
+    auto reader = readers_.Acquire();
+    Statement& st = reader->changes;
+    st.BindInt(1, after_seq);
+    st.BindInt(2, static_cast<int64_t>(limit));
+    std::vector<ChangeRecord> out;
+    for (;;) {
+      auto row = st.Step();
+      if (!row.ok()) {
+        st.Reset();
+        return row.status();
+      }
+      if (!*row) break;
+      ChangeRecord c;
+      c.seq = st.ColumnInt(0);
+      c.commit_time = st.ColumnInt(1);
+      c.path = std::string(st.ColumnText(2));
+      if (!st.ColumnIsNull(3)) c.before = std::string(st.ColumnText(3));
+      if (!st.ColumnIsNull(4)) c.after = std::string(st.ColumnText(4));
+      out.push_back(std::move(c));
+    }
+    st.Reset();
+    return out;
+  }
+
+  void Write(WriteFn fn, DoneFn done) override {
+    {
+      std::lock_guard lock(mu_);
+      if (!closing_ && queue_.size() < options_.max_queue) {
+        queue_.push_back({std::move(fn), std::move(done)});
+        cv_.notify_one();
+        return;
+      }
+    }
+    done(Unavailable(closing_ ? "the store is shutting down"
+                              : "too many writes queued; retry shortly"));
+  }
+
+  Result<int64_t> SizeBytes() override {
+    int64_t total = 0;
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::error_code ec;
+      auto size = std::filesystem::file_size(options_.path + suffix, ec);
+      if (!ec) total += static_cast<int64_t>(size);
+    }
+    return total;
+  }
+
+  Status Ping() override {
+    auto reader = readers_.Acquire();
+    auto row = reader->ping.Step();
+    reader->ping.Reset();
+    return row.ok() ? Status::Ok() : row.status();
+  }
+
+  void Close() override {
+    {
+      std::lock_guard lock(mu_);
+      if (closing_) {
+        if (!writer_thread_.joinable()) return;
+      }
+      closing_ = true;
+    }
+    cv_.notify_all();
+    if (writer_thread_.joinable()) writer_thread_.join();
+    readers_.Clear();
+    if (writer_) {
+      // A clean close folds the WAL back into the main file.
+      (void)writer_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      get_ = Statement();
+      put_ = Statement();
+      delete_ = Statement();
+      log_ = Statement();
+      trim_ = Statement();
+      writer_.reset();
+    }
+  }
+
+ private:
+  friend class SqliteWriteTxn;
+
+  struct PendingWrite {
+    WriteFn fn;
+    DoneFn done;
+  };
+
+  static Result<std::optional<DocumentRecord>> GetWith(Statement& st, std::string_view path) {
+    auto [parent, id] = SplitPath(path);
+    st.BindText(1, parent);
+    st.BindText(2, id);
+    auto row = st.Step();
+    std::optional<DocumentRecord> out;
+    if (row.ok() && *row) out = ReadDocumentRow(st, path, false);
+    st.Reset();
+    if (!row.ok()) return row.status();
+    return out;
+  }
+
+  Status Migrate() {
+    ASSIGN_OR_RETURN(Statement version_stmt, writer_->Prepare("PRAGMA user_version"));
+    ASSIGN_OR_RETURN(bool has_row, version_stmt.Step());
+    int64_t version = has_row ? version_stmt.ColumnInt(0) : 0;
+    version_stmt = Statement();
+    constexpr auto kLatest = static_cast<int64_t>(std::size(kMigrations));
+    if (version > kLatest) {
+      return FailedPrecondition("the store's schema version " + std::to_string(version) +
+                                " is newer than this Hearth understands (" +
+                                std::to_string(kLatest) + "); upgrade Hearth");
+    }
+    for (; version < kLatest; ++version) {
+      spdlog::info("storage: migrating schema {} -> {}", version, version + 1);
+      RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
+      Status s = writer_->Exec(kMigrations[version]);
+      if (s.ok()) s = writer_->Exec("PRAGMA user_version = " + std::to_string(version + 1));
+      if (s.ok()) s = writer_->Exec("COMMIT");
+      if (!s.ok()) {
+        (void)writer_->Exec("ROLLBACK");
+        return s;
+      }
+    }
+    return Status::Ok();
+  }
+
+  Result<int64_t> LastCommitTime() {
+    ASSIGN_OR_RETURN(Statement st,
+                     writer_->Prepare("SELECT max(coalesce((SELECT max(update_time) FROM "
+                                      "documents), 0), coalesce((SELECT max(commit_time) FROM "
+                                      "changes), 0))"));
+    ASSIGN_OR_RETURN(bool row, st.Step());
+    return row ? st.ColumnInt(0) : 0;
+  }
+
+  // Strictly increasing even if the wall clock steps back.
+  int64_t NextCommitTime() {
+    last_time_ = std::max(SystemClock().NowMicros(), last_time_ + 1);
+    return last_time_;
+  }
+
+  void WriterLoop() {
+    std::vector<PendingWrite> batch;
+    uint64_t commits = 0;
+    for (;;) {
+      batch.clear();
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return closing_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // closing, and every queued write is done
+        size_t n = std::min(queue_.size(), options_.max_batch);
+        for (size_t i = 0; i < n; ++i) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      CommitBatch(batch, ++commits);
+    }
+  }
+
+  void CommitBatch(std::vector<PendingWrite>& batch, uint64_t commit_number) {
+    std::vector<Status> results(batch.size());
+    Status begin = writer_->Exec("BEGIN IMMEDIATE");
+    if (!begin.ok()) {
+      for (auto& w : batch) w.done(begin);
+      return;
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Status s = writer_->Exec("SAVEPOINT w");
+      if (s.ok()) {
+        SqliteWriteTxn txn(this, NextCommitTime());
+        s = batch[i].fn(txn);
+        if (!s.ok()) (void)writer_->Exec("ROLLBACK TO w");
+        Status release = writer_->Exec("RELEASE w");
+        if (s.ok() && !release.ok()) s = release;
+      }
+      results[i] = std::move(s);
+    }
+    if (commit_number % 256 == 0) {
+      trim_.BindInt(1, options_.change_log_keep);
+      if (Status s = trim_.Run(); !s.ok()) spdlog::warn("storage: trim failed: {}", s.ToString());
+      trim_.Reset();
+    }
+    Status commit = writer_->Exec("COMMIT");
+    if (!commit.ok()) {
+      (void)writer_->Exec("ROLLBACK");
+      spdlog::error("storage: group commit of {} writes failed: {}", batch.size(),
+                    commit.ToString());
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      batch[i].done(commit.ok() ? results[i] : commit);
+    }
+  }
+
+  Status Log(int64_t commit_time, std::string_view path, const std::string* before,
+             const std::string* after) {
+    log_.BindInt(1, commit_time);
+    log_.BindText(2, path);
+    before ? log_.BindText(3, *before) : log_.BindNull(3);
+    after ? log_.BindText(4, *after) : log_.BindNull(4);
+    Status s = log_.Run();
+    log_.Reset();
+    return s;
+  }
+
+  SqliteOptions options_;
+  std::unique_ptr<Connection> writer_;  // writer thread only (and Open/Close)
+  Statement get_, put_, delete_, log_, trim_;
+  int64_t last_time_ = 0;  // writer thread only
+  ReaderPool readers_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<PendingWrite> queue_;  // GUARDED_BY(mu_)
+  bool closing_ = false;            // GUARDED_BY(mu_)
+  std::thread writer_thread_;
+};
+
+Result<std::optional<DocumentRecord>> SqliteWriteTxn::Get(std::string_view path) {
+  return SqliteEngine::GetWith(engine_->get_, path);
+}
+
+Status SqliteWriteTxn::Put(const DocumentRecord& after,
+                           const std::optional<DocumentRecord>& before) {
+  auto [parent, id] = SplitPath(after.path);
+  Statement& st = engine_->put_;
+  st.BindText(1, parent);
+  st.BindText(2, id);
+  st.BindText(3, after.data);
+  st.BindInt(4, after.create_time);
+  st.BindInt(5, after.update_time);
+  Status s = st.Run();
+  st.Reset();
+  RETURN_IF_ERROR(s);
+  return engine_->Log(commit_time_, after.path, before ? &before->data : nullptr, &after.data);
+}
+
+Status SqliteWriteTxn::Delete(const DocumentRecord& before) {
+  auto [parent, id] = SplitPath(before.path);
+  Statement& st = engine_->delete_;
+  st.BindText(1, parent);
+  st.BindText(2, id);
+  Status s = st.Run();
+  st.Reset();
+  RETURN_IF_ERROR(s);
+  return engine_->Log(commit_time_, before.path, &before.data, nullptr);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Engine>> OpenSqlite(const SqliteOptions& options) {
+  auto engine = std::make_unique<SqliteEngine>(options);
+  RETURN_IF_ERROR(engine->Open());
+  return std::unique_ptr<Engine>(std::move(engine));
+}
+
+}  // namespace hearth::storage

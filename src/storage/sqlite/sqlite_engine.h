@@ -1,0 +1,27 @@
+// The embedded default engine: one SQLite file in WAL mode.
+//
+// One writer thread owns the only read-write connection and group-commits: it takes every
+// queued write, runs each in a savepoint of one transaction, commits once (one fsync with
+// synchronous=FULL), then reports to each caller. Reads use a pool of connections that
+// see the last committed state.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "storage/engine.h"
+
+namespace hearth::storage {
+
+struct SqliteOptions {
+  std::string path;            // the database file; its folder must exist
+  int readers = 4;             // read connections (at least the readers' thread count)
+  size_t max_batch = 512;      // writes per group commit at most
+  size_t max_queue = 10000;    // queued writes before Write() refuses with `unavailable`
+  int64_t change_log_keep = 100000;  // change-log entries kept (older are trimmed)
+};
+
+// Opens or creates the store and runs pending schema migrations.
+Result<std::unique_ptr<Engine>> OpenSqlite(const SqliteOptions& options);
+
+}  // namespace hearth::storage
