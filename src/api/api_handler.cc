@@ -1,0 +1,52 @@
+#include "api/api_handler.h"
+
+#include "api/endpoints.h"
+#include "base/strings.h"
+
+namespace hearth::api {
+
+using http::Response;
+
+ApiHandler::ApiHandler(db::Database& db, http::Metrics& metrics, ApiOptions options)
+    : db_(db), metrics_(metrics), options_(std::move(options)) {}
+
+Status ApiHandler::Authenticate(const http::Request& request) const {
+  std::string_view header = request.Header("Authorization");
+  if (header.empty()) {
+    return Unauthenticated("missing credentials: send 'Authorization: Bearer <admin token>'");
+  }
+  constexpr std::string_view kBearer = "Bearer ";
+  if (header.size() <= kBearer.size() || !EqualsIgnoreCase(header.substr(0, 7), kBearer)) {
+    return Unauthenticated("the Authorization header must be 'Bearer <token>'");
+  }
+  if (!ConstantTimeEquals(header.substr(kBearer.size()), options_.admin_token)) {
+    return Unauthenticated("invalid credentials");
+  }
+  return Status::Ok();
+}
+
+void ApiHandler::Handle(const http::Request& request, http::Responder respond) {
+  std::string_view path = request.path;
+  constexpr std::string_view kDocuments = "/v1/documents";
+  if (path.starts_with(kDocuments) &&
+      (path.size() == kDocuments.size() || path[kDocuments.size()] == '/')) {
+    if (Status s = Authenticate(request); !s.ok()) {
+      Response r = Response::Error(s);
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      r.route = "documents.unauthenticated";
+      return respond(std::move(r));
+    }
+    std::string_view rest = path.substr(kDocuments.size());
+    if (!rest.empty()) rest.remove_prefix(1);
+    return HandleDocuments(db_, request, rest, std::move(respond));
+  }
+  if (path == "/healthz") return HandleHealth(db_, request, std::move(respond));
+  if (path == "/metrics") return HandleMetrics(db_, metrics_, request, std::move(respond));
+  Response r = Response::Error(
+      404, Code::kNotFound,
+      "no route for " + std::string(request.method_name) + " " + std::string(path.substr(0, 200)));
+  r.route = "unmatched";
+  respond(std::move(r));
+}
+
+}  // namespace hearth::api

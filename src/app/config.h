@@ -1,0 +1,34 @@
+// A project's configuration: hearth.json merged with command-line flags.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "http/server.h"
+
+namespace hearth::app {
+
+// Flags given on the command line; unset ones fall back to hearth.json, then defaults.
+struct ServeFlags {
+  std::string project_dir = ".";
+  std::optional<int> port;
+  std::optional<std::string> host;
+  std::optional<std::string> data_dir;
+  std::optional<int> threads;
+  bool verbose = false;
+};
+
+struct Config {
+  std::string project_dir;  // absolute
+  std::string data_dir;     // absolute; default PROJECT_DIR/.hearth
+  http::ServerOptions server;
+  size_t read_threads = 4;
+};
+
+// Reads PROJECT_DIR/hearth.json (optional) and applies `flags`. Unknown keys and wrong
+// types are errors that name the key.
+Result<Config> LoadConfig(const ServeFlags& flags);
+
+}  // namespace hearth::app

@@ -1,0 +1,132 @@
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "api/api_handler.h"
+#include "app/commands.h"
+#include "base/log.h"
+#include "base/random.h"
+#include "db/database.h"
+#include "http/server.h"
+#include "storage/sqlite/sqlite_engine.h"
+
+namespace hearth::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Holds an exclusive lock on the data dir for the life of the process, so two servers
+// never write one store.
+class DataDirLock {
+ public:
+  static Result<DataDirLock> Acquire(const std::string& data_dir) {
+    std::string path = data_dir + "/LOCK";
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return Unavailable("cannot open " + path + ": " + std::strerror(errno));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      return FailedPrecondition("the data folder " + data_dir +
+                                " is in use by another running Hearth");
+    }
+    return DataDirLock(fd);
+  }
+  DataDirLock(DataDirLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  ~DataDirLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+ private:
+  explicit DataDirLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+struct AdminToken {
+  std::string token;
+  std::string source;  // for the startup log; never the token itself
+};
+
+Result<AdminToken> LoadAdminToken(const std::string& data_dir) {
+  if (const char* env = std::getenv("HEARTH_ADMIN_TOKEN"); env != nullptr && *env != '\0') {
+    std::string token(env);
+    if (token.size() < 16) {
+      return InvalidArgument("HEARTH_ADMIN_TOKEN must be at least 16 characters long");
+    }
+    return AdminToken{token, "from HEARTH_ADMIN_TOKEN"};
+  }
+  std::string path = data_dir + "/admin-token";
+  std::ifstream in(path);
+  if (in) {
+    std::string token;
+    std::getline(in, token);
+    if (token.size() < 16) return FailedPrecondition(path + " holds no valid token; delete it");
+    return AdminToken{token, "in " + path};
+  }
+  std::string token = RandomHexToken(32);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Unavailable("cannot create " + path + ": " + std::strerror(errno));
+  std::string line = token + "\n";
+  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+            ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return Unavailable("cannot write " + path);
+  return AdminToken{token, "generated into " + path};
+}
+
+int Fail(const Status& s) {
+  spdlog::error("{}", s.ToString());
+  ShutdownLogging();
+  return s.code() == Code::kInvalidArgument ? 2 : 1;
+}
+
+}  // namespace
+
+int RunServe(const ServeFlags& flags) {
+  InitLogging(flags.verbose);
+  auto config = LoadConfig(flags);
+  if (!config.ok()) return Fail(config.status());
+
+  std::error_code ec;
+  fs::create_directories(config->data_dir, ec);
+  if (ec) return Fail(Unavailable("cannot create data folder " + config->data_dir + ": " + ec.message()));
+  ::chmod(config->data_dir.c_str(), 0700);
+  auto lock = DataDirLock::Acquire(config->data_dir);
+  if (!lock.ok()) return Fail(lock.status());
+  auto admin = LoadAdminToken(config->data_dir);
+  if (!admin.ok()) return Fail(admin.status());
+
+  storage::SqliteOptions sqlite;
+  sqlite.path = config->data_dir + "/hearth.db";
+  sqlite.readers = static_cast<int>(config->read_threads);
+  auto engine = storage::OpenSqlite(sqlite);
+  if (!engine.ok()) return Fail(engine.status());
+  std::string engine_name(engine.value()->name());
+
+  auto database = std::make_unique<db::Database>(
+      std::move(engine).value(), db::DatabaseOptions{.read_threads = config->read_threads});
+  http::Metrics metrics;
+  api::ApiHandler handler(*database, metrics, api::ApiOptions{admin->token});
+  http::Server server(config->server, handler, metrics);
+  if (Status s = server.Start(); !s.ok()) return Fail(s);
+
+  std::string host = config->server.host;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  spdlog::info("Hearth {} listening on http://{}:{}", HEARTH_VERSION, host, server.port());
+  spdlog::info("project: {}", config->project_dir);
+  spdlog::info("data: {} (storage: {})", config->data_dir, engine_name);
+  spdlog::info("admin token: {}", admin->source);
+
+  server.Run(/*handle_signals=*/true);
+  spdlog::info("closing the store");
+  database.reset();  // finishes queued writes, checkpoints and closes SQLite
+  spdlog::info("stopped cleanly");
+  ShutdownLogging();
+  return 0;
+}
+
+}  // namespace hearth::app
