@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The README's test command: install dependencies, build with AddressSanitizer and
+# UndefinedBehaviorSanitizer, and run every test (unit and integration) through ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh asan
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+ctest --test-dir build/asan --output-on-failure --timeout 300 -j 2 "$@"

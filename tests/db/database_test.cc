@@ -1,0 +1,98 @@
+// Database over a real SQLite file: atomic commits, limits, reads.
+#include "db/database.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "storage/sqlite/sqlite_engine.h"
+#include "support/server_process.h"
+
+namespace hearth::db {
+namespace {
+
+using hearth::testing::TempDir;
+
+class DatabaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto engine = storage::OpenSqlite({.path = dir_.path() + "/db"});
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    db_ = std::make_unique<Database>(std::move(engine).value(), DatabaseOptions{});
+  }
+
+  Result<CommitResult> Commit(std::vector<Mutation> mutations) {
+    std::promise<Result<CommitResult>> p;
+    db_->Commit(std::move(mutations), [&](Result<CommitResult> r) { p.set_value(std::move(r)); });
+    return p.get_future().get();
+  }
+
+  std::optional<storage::DocumentRecord> Get(const std::string& path) {
+    std::promise<Result<std::optional<storage::DocumentRecord>>> p;
+    db_->Get(path, [&](auto r) { p.set_value(std::move(r)); });
+    auto r = p.get_future().get();
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? *r : std::nullopt;
+  }
+
+  static Mutation Set(std::string_view path, std::string_view json) {
+    auto data = model::ParseWriteData(json, model::WriteMode::kSet);
+    EXPECT_TRUE(data.ok());
+    return MakeSet(model::ResourcePath::Parse(path).value(), std::move(*data));
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST_F(DatabaseTest, BatchIsAllOrNothingAndNamesTheFailingWrite) {
+  Mutation create = Set("c/exists", "{}");
+  ASSERT_TRUE(Commit({create}).ok());
+  Mutation must_not_exist = Set("c/exists", R"({"v":2})");
+  must_not_exist.precondition.exists = false;
+  auto result = Commit({Set("c/new", R"({"v":1})"), must_not_exist});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), Code::kAlreadyExists);
+  EXPECT_EQ(result.status().message().rfind("write 1:", 0), 0u) << result.status().message();
+  EXPECT_FALSE(Get("c/new").has_value());
+  EXPECT_EQ(Get("c/exists")->data, "{}");
+}
+
+TEST_F(DatabaseTest, LaterWritesInABatchSeeEarlierOnes) {
+  auto update = model::ParseWriteData(R"({"n":{"$increment":1}})", model::WriteMode::kUpdate);
+  ASSERT_TRUE(update.ok());
+  Mutation inc = MakeUpdate(model::ResourcePath::Parse("c/a").value(), std::move(*update));
+  auto result = Commit({Set("c/a", R"({"n":1})"), inc, inc});
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(Get("c/a")->data, R"({"n":3})");
+  ASSERT_EQ(result->documents.size(), 3u);
+  EXPECT_EQ(result->documents[2]->data, R"({"n":3})");
+}
+
+TEST_F(DatabaseTest, CreateTimeIsKeptAndUpdateTimeAdvances) {
+  ASSERT_TRUE(Commit({Set("c/t", R"({"v":1})")}).ok());
+  auto first = Get("c/t");
+  ASSERT_TRUE(Commit({Set("c/t", R"({"v":2})")}).ok());
+  auto second = Get("c/t");
+  EXPECT_EQ(first->create_time, second->create_time);
+  EXPECT_GT(second->update_time, first->update_time);
+}
+
+TEST_F(DatabaseTest, RefusesDocumentsOverOneMebibyte) {
+  std::string big(1024 * 1024, 'x');
+  auto result = Commit({Set("c/big", R"({"s":")" + big + "\"}")});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), Code::kInvalidArgument);
+  EXPECT_FALSE(Get("c/big").has_value());
+  std::string fits(1000 * 1000, 'x');
+  EXPECT_TRUE(Commit({Set("c/fits", R"({"s":")" + fits + "\"}")}).ok());
+}
+
+TEST_F(DatabaseTest, DeleteOfMissingDocumentSucceeds) {
+  auto result = Commit({MakeDelete(model::ResourcePath::Parse("c/none").value())});
+  ASSERT_TRUE(result.ok());
+  EXPECT_FALSE(result->documents[0].has_value());
+}
+
+}  // namespace
+}  // namespace hearth::db
