@@ -120,6 +120,7 @@ int RunServe(const ServeFlags& flags) {
   spdlog::info("project: {}", config->project_dir);
   spdlog::info("data: {} (storage: {})", config->data_dir, engine_name);
   spdlog::info("admin token: {}", admin->source);
+  FlushLog();  // whoever started us waits for the URL
 
   server.Run(/*handle_signals=*/true);
   spdlog::info("closing the store");

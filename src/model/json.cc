@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -50,22 +51,27 @@ class Decoder {
   Result<Map> DecodeFields(simdjson::dom::object obj, int child_depth, const FieldPath& path,
                            Context ctx) {
     Map out;
-    size_t transforms = 0;
+    // Names taken by transforms leave no entry in `out` but still count as taken.
+    std::vector<std::string_view> transform_names;
     for (auto [key, child] : obj) {
       std::string name(key);
       if (Status s = ValidateFieldName(name); !s.ok()) return Err(path, s.message());
       FieldPath child_path = path.Child(name);
+      // simdjson keeps duplicate keys; a JSON object that repeats one is ambiguous.
+      if (out.contains(name) ||
+          std::find(transform_names.begin(), transform_names.end(), key) !=
+              transform_names.end()) {
+        return Err(child_path, "an object repeats a key");
+      }
       if (ctx == Context::kWriteField && IsTransformObject(child)) {
         if (child_depth > kMaxDepth) return DepthError(child_path);
         RETURN_IF_ERROR(AddTransform(simdjson::dom::object(child), child_path));
-        ++transforms;
+        transform_names.push_back(key);
         continue;
       }
       ASSIGN_OR_RETURN(Value v, Decode(child, child_depth, child_path, ctx));
       out.emplace(std::move(name), std::move(v));
     }
-    // simdjson keeps duplicate keys; a JSON object that repeats one is ambiguous, refuse it.
-    if (out.size() + transforms != obj.size()) return Err(path, "an object repeats a key");
     return out;
   }
 
