@@ -49,8 +49,12 @@ Result<std::optional<storage::DocumentRecord>> ApplyInTxn(const Mutation& m,
 
 Database::Database(std::unique_ptr<storage::Engine> engine, DatabaseOptions options)
     : engine_(std::move(engine)),
+      cache_(options.cache_bytes),
       readers_(std::make_unique<BlockingPool>("hearth-read", options.read_threads,
-                                              options.read_queue)) {}
+                                              options.read_queue)) {
+  engine_->SetCommitObserver(
+      [this](const std::vector<storage::CommittedChange>& changes) { cache_.Apply(changes); });
+}
 
 Database::~Database() {
   readers_.reset();  // drains queued reads
@@ -58,9 +62,15 @@ Database::~Database() {
 }
 
 void Database::Get(std::string path, Callback<std::optional<storage::DocumentRecord>> done) {
+  if (DocumentCache::Entry hit = cache_.Lookup(path)) {
+    return done(std::optional<storage::DocumentRecord>(*hit));
+  }
   auto shared_done = std::make_shared<decltype(done)>(std::move(done));
   bool queued = readers_->TrySubmit([this, path = std::move(path), shared_done] {
-    (*shared_done)(engine_->Get(path));
+    uint64_t generation = cache_.generation();
+    auto result = engine_->Get(path);
+    if (result.ok() && result->has_value()) cache_.InsertIfUnchanged(**result, generation);
+    (*shared_done)(std::move(result));
   });
   if (!queued) (*shared_done)(Busy());
 }

@@ -14,6 +14,7 @@
 
 #include "base/blocking_pool.h"
 #include "base/status.h"
+#include "db/document_cache.h"
 #include "db/mutation.h"
 #include "storage/engine.h"
 
@@ -22,6 +23,7 @@ namespace hearth::db {
 struct DatabaseOptions {
   size_t read_threads = 4;
   size_t read_queue = 4096;
+  size_t cache_bytes = 64 * 1024 * 1024;  // DocumentCache budget; 0 disables it
 };
 
 struct CommitResult {
@@ -39,7 +41,8 @@ class Database {
   // Finishes queued reads and writes, then closes the engine.
   ~Database();
 
-  // REQUIRES: `path` is a valid document path.
+  // REQUIRES: `path` is a valid document path. A document in the cache is answered at
+  // once, on the calling thread; otherwise from the read pool.
   void Get(std::string path, Callback<std::optional<storage::DocumentRecord>> done);
   // Documents of collection `parent` with ID > `start_after_id`, by ID.
   void List(std::string parent, std::string start_after_id, size_t limit,
@@ -55,6 +58,7 @@ class Database {
 
  private:
   std::unique_ptr<storage::Engine> engine_;
+  DocumentCache cache_;
   std::unique_ptr<BlockingPool> readers_;
 };
 

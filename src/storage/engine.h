@@ -34,6 +34,12 @@ struct ChangeRecord {
   std::optional<std::string> after;   // fields after; nullopt if deleted
 };
 
+// One document changed by a committed write: its new state, or nullopt if deleted.
+struct CommittedChange {
+  std::string path;
+  std::optional<DocumentRecord> after;
+};
+
 // The view a write gets of the store, inside its transaction. Only valid during the
 // write function's call, on the writer thread.
 class WriteTxn {
@@ -57,7 +63,14 @@ class Engine {
   // it applied). Must not block.
   using DoneFn = std::function<void(Status)>;
 
+  // Called on the writer thread after every successful commit with what it changed, in
+  // commit order, before any of its writes' `done` runs. Must not block.
+  using CommitObserver = std::function<void(const std::vector<CommittedChange>&)>;
+
   virtual ~Engine() = default;
+
+  // REQUIRES: called before the first Write().
+  virtual void SetCommitObserver(CommitObserver observer) = 0;
 
   // "sqlite", "postgres".
   virtual std::string_view name() const = 0;

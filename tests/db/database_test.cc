@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
+#include <thread>
 
 #include "storage/sqlite/sqlite_engine.h"
 #include "support/server_process.h"
@@ -92,6 +94,36 @@ TEST_F(DatabaseTest, DeleteOfMissingDocumentSucceeds) {
   auto result = Commit({MakeDelete(model::ResourcePath::Parse("c/none").value())});
   ASSERT_TRUE(result.ok());
   EXPECT_FALSE(result->documents[0].has_value());
+}
+
+// Readers racing a writer never see a version older than one already acknowledged
+// (the document cache must not serve stale data).
+TEST_F(DatabaseTest, ReadsNeverGoBackInTime) {
+  std::atomic<int> acked{0};
+  std::atomic<bool> stop{false};
+  std::atomic<int> violations{0}, reads{0};
+  auto reader = [&] {
+    while (!stop.load()) {
+      int floor = acked.load();
+      auto doc = Get("c/x");
+      if (!doc) continue;
+      auto fields = model::ParseDocumentJson(doc->data);
+      int v = static_cast<int>(fields->at("v").integer_value());
+      if (v < floor) violations.fetch_add(1);
+      reads.fetch_add(1);
+    }
+  };
+  std::thread r1(reader), r2(reader);
+  for (int v = 1; v <= 300; ++v) {
+    ASSERT_TRUE(Commit({Set("c/x", R"({"v":)" + std::to_string(v) + "}")}).ok());
+    acked.store(v);
+    if (v % 50 == 0) ASSERT_TRUE(Commit({MakeDelete(model::ResourcePath::Parse("c/y").value())}).ok());
+  }
+  stop.store(true);
+  r1.join();
+  r2.join();
+  EXPECT_EQ(violations.load(), 0);
+  EXPECT_GT(reads.load(), 0);
 }
 
 }  // namespace

@@ -193,6 +193,8 @@ class SqliteEngine final : public Engine {
 
   std::string_view name() const override { return "sqlite"; }
 
+  void SetCommitObserver(CommitObserver observer) override { observer_ = std::move(observer); }
+
   Result<std::optional<DocumentRecord>> Get(std::string_view path) override {
     auto reader = readers_.Acquire();
     return GetWith(reader->get, path);
@@ -379,6 +381,7 @@ class SqliteEngine final : public Engine {
 
   void CommitBatch(std::vector<PendingWrite>& batch, uint64_t commit_number) {
     std::vector<Status> results(batch.size());
+    committed_.clear();
     Status begin = writer_->Exec("BEGIN IMMEDIATE");
     if (!begin.ok()) {
       for (auto& w : batch) w.done(begin);
@@ -387,11 +390,13 @@ class SqliteEngine final : public Engine {
     for (size_t i = 0; i < batch.size(); ++i) {
       Status s = writer_->Exec("SAVEPOINT w");
       if (s.ok()) {
+        const size_t mark = committed_.size();
         SqliteWriteTxn txn(this, NextCommitTime());
         s = batch[i].fn(txn);
         if (!s.ok()) (void)writer_->Exec("ROLLBACK TO w");
         Status release = writer_->Exec("RELEASE w");
         if (s.ok() && !release.ok()) s = release;
+        if (!s.ok()) committed_.resize(mark);  // its changes were rolled back
       }
       results[i] = std::move(s);
     }
@@ -406,6 +411,7 @@ class SqliteEngine final : public Engine {
       spdlog::error("storage: group commit of {} writes failed: {}", batch.size(),
                     commit.ToString());
     }
+    if (commit.ok() && observer_ && !committed_.empty()) observer_(committed_);
     for (size_t i = 0; i < batch.size(); ++i) {
       batch[i].done(commit.ok() ? results[i] : commit);
     }
@@ -426,6 +432,8 @@ class SqliteEngine final : public Engine {
   std::unique_ptr<Connection> writer_;  // writer thread only (and Open/Close)
   Statement get_, put_, delete_, log_, trim_;
   int64_t last_time_ = 0;  // writer thread only
+  std::vector<CommittedChange> committed_;  // writer thread only: the batch's changes
+  CommitObserver observer_;
   ReaderPool readers_;
 
   std::mutex mu_;
@@ -451,7 +459,10 @@ Status SqliteWriteTxn::Put(const DocumentRecord& after,
   Status s = st.Run();
   st.Reset();
   RETURN_IF_ERROR(s);
-  return engine_->Log(commit_time_, after.path, before ? &before->data : nullptr, &after.data);
+  RETURN_IF_ERROR(
+      engine_->Log(commit_time_, after.path, before ? &before->data : nullptr, &after.data));
+  engine_->committed_.push_back({after.path, after});
+  return Status::Ok();
 }
 
 Status SqliteWriteTxn::Delete(const DocumentRecord& before) {
@@ -462,7 +473,9 @@ Status SqliteWriteTxn::Delete(const DocumentRecord& before) {
   Status s = st.Run();
   st.Reset();
   RETURN_IF_ERROR(s);
-  return engine_->Log(commit_time_, before.path, &before.data, nullptr);
+  RETURN_IF_ERROR(engine_->Log(commit_time_, before.path, &before.data, nullptr));
+  engine_->committed_.push_back({before.path, std::nullopt});
+  return Status::Ok();
 }
 
 }  // namespace
