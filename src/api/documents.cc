@@ -194,15 +194,20 @@ void List(db::Database& db, const Request& request, model::ResourcePath path, Re
 void CommitOne(db::Database& db, db::Mutation m, const char* route, int success_status,
                bool if_match, Responder respond) {
   std::string location;
-  if (success_status == 201) location = "/v1/documents/" + m.path.ToString();
+  if (success_status == 201) {
+    location = "/v1/documents";
+    for (const auto& segment : m.path.segments()) location += "/" + PercentEncode(segment);
+  }
   std::vector<db::Mutation> mutations;
   mutations.push_back(std::move(m));
   db.Commit(std::move(mutations), [respond = std::move(respond), route, success_status, if_match,
                                    location = std::move(location)](auto result) {
     if (!result.ok()) {
       const Status& s = result.status();
-      Response error = if_match && s.code() == Code::kFailedPrecondition
-                           ? Response::Error(412, s.code(), s.message())
+      // RFC 9110: a failed If-Match is 412, also when there is no current document.
+      Response error = if_match && (s.code() == Code::kFailedPrecondition ||
+                                    s.code() == Code::kNotFound)
+                           ? Response::Error(412, Code::kFailedPrecondition, s.message())
                            : Response::Error(s);
       return respond(WithRoute(std::move(error), route));
     }

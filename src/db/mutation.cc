@@ -1,5 +1,6 @@
 #include "db/mutation.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "model/timestamp.h"
@@ -76,6 +77,17 @@ Mutation MakeMergeSet(model::ResourcePath path, model::WriteData data) {
   m.path = std::move(path);
   std::vector<FieldPath> mask;
   CollectLeafPaths(data.fields, FieldPath(), mask);
+  // {"a": {"x": {"$delete": true}}} leaves an empty map at "a" once the sentinel is taken
+  // out; that map is not a leaf the caller wrote, so it must not replace "a".
+  auto holds_sentinel = [&](const FieldPath& leaf) {
+    const model::Value* v = model::GetField(data.fields, leaf);
+    if (v == nullptr || !v->is_map() || !v->map_value().empty()) return false;
+    auto below = [&](const FieldPath& p) { return leaf.IsPrefixOf(p) && !(leaf == p); };
+    return std::any_of(data.deletes.begin(), data.deletes.end(), below) ||
+           std::any_of(data.transforms.begin(), data.transforms.end(),
+                       [&](const model::FieldTransform& t) { return below(t.path); });
+  };
+  std::erase_if(mask, holds_sentinel);
   for (auto& d : data.deletes) mask.push_back(std::move(d));
   m.mask = std::move(mask);
   m.fields = std::move(data.fields);

@@ -262,11 +262,24 @@ class Server::Impl {
       if (!ec) remote = ep.address().to_string();
     }
     beast::flat_buffer buffer;
+    // The request-read deadline cancels the read rather than closing the socket (as
+    // tcp_stream's own timeout would), so a slow client can still be told 408.
+    asio::steady_timer deadline(ctx);
+    uint64_t read_generation = 0;
+    bool timed_out = false;
     for (;;) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<uint32_t>(options_.max_header_bytes));
       parser.body_limit(options_.max_body_bytes);
-      stream.expires_after(options_.request_timeout);
+      timed_out = false;
+      deadline.expires_after(options_.request_timeout);
+      deadline.async_wait([&, generation = ++read_generation](const boost::system::error_code& e) {
+        // On session exit the timer is destroyed and this runs with an error: touch nothing.
+        if (e || generation != read_generation) return;
+        timed_out = true;
+        boost::system::error_code ignored;
+        stream.socket().cancel(ignored);
+      });
       auto [read_ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
       const int64_t start = MonotonicMicros();
       if (!read_ec) {
@@ -282,12 +295,14 @@ class Server::Impl {
           read_ec = body_ec;
         }
       }
+      ++read_generation;  // disarms the deadline
+      deadline.cancel();
       if (read_ec) {
+        if (timed_out) read_ec = beast::error::timeout;
         std::optional<Response> error = ReadErrorResponse(read_ec, parser.got_some());
         if (error) co_await Send(stream, *error, 11, false, false, "-", "-", start);
         break;
       }
-      stream.expires_never();
 
       const auto& msg = parser.get();
       std::string_view target = msg.target();

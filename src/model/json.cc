@@ -65,7 +65,7 @@ class Decoder {
       }
       if (ctx == Context::kWriteField && IsTransformObject(child)) {
         if (child_depth > kMaxDepth) return DepthError(child_path);
-        RETURN_IF_ERROR(AddTransform(simdjson::dom::object(child), child_path));
+        RETURN_IF_ERROR(AddTransform(simdjson::dom::object(child), child_path, false));
         transform_names.push_back(key);
         continue;
       }
@@ -84,11 +84,17 @@ class Decoder {
            key == "$arrayRemove" || key == "$delete";
   }
 
-  Status AddTransform(simdjson::dom::object obj, const FieldPath& path) {
+  // `top_level`: the field is a key of an update body (kUpdate), not inside a value.
+  Status AddTransform(simdjson::dom::object obj, const FieldPath& path, bool top_level) {
     auto [key, arg] = *obj.begin();
     if (key == "$delete") {
       if (mode_ == WriteMode::kSet) {
         return Err(path, "$delete is allowed only in updates (PATCH) and merges");
+      }
+      if (mode_ == WriteMode::kUpdate && !top_level) {
+        // As Firestore: an update replaces the value at each key wholesale, so a delete
+        // inside that value means nothing. Name the field as a key instead ("a.b").
+        return Err(path, "in an update, $delete must be the value of a top-level key (\"a.b\")");
       }
       if (arg.type() != element_type::BOOL || !bool(arg)) {
         return Err(path, "$delete takes the value true");
@@ -256,7 +262,7 @@ Result<WriteData> ParseWriteData(std::string_view json, WriteMode mode) {
     ASSIGN_OR_RETURN(FieldPath path, FieldPath::Parse(key));
     all_paths.push_back(path);
     if (Decoder::IsTransformObject(child)) {
-      RETURN_IF_ERROR(decoder.AddTransform(simdjson::dom::object(child), path));
+      RETURN_IF_ERROR(decoder.AddTransform(simdjson::dom::object(child), path, true));
       if (!out.deletes.empty() && out.deletes.back() == path) out.top_level_paths.push_back(path);
       continue;
     }

@@ -117,7 +117,9 @@ TEST_F(DatabaseTest, ReadsNeverGoBackInTime) {
   for (int v = 1; v <= 300; ++v) {
     ASSERT_TRUE(Commit({Set("c/x", R"({"v":)" + std::to_string(v) + "}")}).ok());
     acked.store(v);
-    if (v % 50 == 0) ASSERT_TRUE(Commit({MakeDelete(model::ResourcePath::Parse("c/y").value())}).ok());
+    if (v % 50 == 0) {
+      ASSERT_TRUE(Commit({MakeDelete(model::ResourcePath::Parse("c/y").value())}).ok());
+    }
   }
   stop.store(true);
   r1.join();
