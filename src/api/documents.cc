@@ -31,7 +31,8 @@ Result<model::ResourcePath> ParseDocumentsPath(std::string_view raw) {
   size_t start = 0;
   for (;;) {
     size_t slash = raw.find('/', start);
-    std::string_view seg = raw.substr(start, slash == std::string_view::npos ? slash : slash - start);
+    std::string_view seg =
+        raw.substr(start, slash == std::string_view::npos ? slash : slash - start);
     auto decoded = PercentDecode(seg);
     if (!decoded) return InvalidArgument("malformed percent-escape in the path");
     segments.push_back(std::move(*decoded));
@@ -59,7 +60,8 @@ Result<bool> ParseBool(std::string_view name, std::string_view v) {
 
 // `allowed` lists the parameters this route takes; anything else is refused so that a
 // typo never silently changes what a write does.
-Result<QueryParams> ParseParams(std::string_view query, std::initializer_list<std::string_view> allowed) {
+Result<QueryParams> ParseParams(std::string_view query,
+                                std::initializer_list<std::string_view> allowed) {
   auto pairs = ParseQueryString(query);
   if (!pairs) return InvalidArgument("malformed query string");
   QueryParams p;
@@ -134,8 +136,8 @@ void Get(db::Database& db, const Request& request, model::ResourcePath path, Res
   db.Get(path.ToString(), [respond = std::move(respond), if_none_match](auto result) {
     if (!result.ok()) return respond(WithRoute(Response::Error(result.status()), "documents.get"));
     if (!result->has_value()) {
-      return respond(WithRoute(Response::Error(NotFound("no document at this path")),
-                               "documents.get"));
+      return respond(
+          WithRoute(Response::Error(NotFound("no document at this path")), "documents.get"));
     }
     const storage::DocumentRecord& doc = **result;
     std::string etag = DocumentEtag(doc.update_time);
@@ -205,10 +207,10 @@ void CommitOne(db::Database& db, db::Mutation m, const char* route, int success_
     if (!result.ok()) {
       const Status& s = result.status();
       // RFC 9110: a failed If-Match is 412, also when there is no current document.
-      Response error = if_match && (s.code() == Code::kFailedPrecondition ||
-                                    s.code() == Code::kNotFound)
-                           ? Response::Error(412, Code::kFailedPrecondition, s.message())
-                           : Response::Error(s);
+      Response error =
+          if_match && (s.code() == Code::kFailedPrecondition || s.code() == Code::kNotFound)
+              ? Response::Error(412, Code::kFailedPrecondition, s.message())
+              : Response::Error(s);
       return respond(WithRoute(std::move(error), route));
     }
     const auto& doc = result->documents.front();
@@ -247,11 +249,15 @@ void Write(db::Database& db, const Request& request, model::ResourcePath path, R
     auto data = model::ParseWriteData(request.body, mode);
     if (!data.ok()) return fail(data.status());
     switch (mode) {
-      case model::WriteMode::kUpdate: m = db::MakeUpdate(std::move(path), std::move(*data)); break;
+      case model::WriteMode::kUpdate:
+        m = db::MakeUpdate(std::move(path), std::move(*data));
+        break;
       case model::WriteMode::kMergeSet:
         m = db::MakeMergeSet(std::move(path), std::move(*data));
         break;
-      case model::WriteMode::kSet: m = db::MakeSet(std::move(path), std::move(*data)); break;
+      case model::WriteMode::kSet:
+        m = db::MakeSet(std::move(path), std::move(*data));
+        break;
     }
   }
   if (params->exists) m.precondition.exists = params->exists;
@@ -296,19 +302,24 @@ void HandleDocuments(db::Database& db, const Request& request, std::string_view 
   if (path->IsDocument()) {
     switch (request.method) {
       case Method::kGet:
-      case Method::kHead: return Get(db, request, std::move(*path), std::move(respond));
+      case Method::kHead:
+        return Get(db, request, std::move(*path), std::move(respond));
       case Method::kPut:
       case Method::kPatch:
-      case Method::kDelete: return Write(db, request, std::move(*path), std::move(respond));
+      case Method::kDelete:
+        return Write(db, request, std::move(*path), std::move(respond));
       default:
         return respond(MethodNotAllowed(request, "GET, HEAD, PUT, PATCH, DELETE", "documents"));
     }
   }
   switch (request.method) {
     case Method::kGet:
-    case Method::kHead: return List(db, request, std::move(*path), std::move(respond));
-    case Method::kPost: return Create(db, request, std::move(*path), std::move(respond));
-    default: return respond(MethodNotAllowed(request, "GET, HEAD, POST", "documents"));
+    case Method::kHead:
+      return List(db, request, std::move(*path), std::move(respond));
+    case Method::kPost:
+      return Create(db, request, std::move(*path), std::move(respond));
+    default:
+      return respond(MethodNotAllowed(request, "GET, HEAD, POST", "documents"));
   }
 }
 

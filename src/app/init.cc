@@ -29,8 +29,8 @@ int RunInit(const std::string& dir, bool force) {
     }
     std::printf("  wrote %s\n", target.c_str());
   }
-  std::printf("A Hearth project is ready in %s. Start it with:\n  hearth serve %s\n",
-              dir.c_str(), dir.c_str());
+  std::printf("A Hearth project is ready in %s. Start it with:\n  hearth serve %s\n", dir.c_str(),
+              dir.c_str());
   return 0;
 }
 

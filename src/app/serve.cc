@@ -93,7 +93,8 @@ int RunServe(const ServeFlags& flags) {
 
   std::error_code ec;
   fs::create_directories(config->data_dir, ec);
-  if (ec) return Fail(Unavailable("cannot create data folder " + config->data_dir + ": " + ec.message()));
+  if (ec)
+    return Fail(Unavailable("cannot create data folder " + config->data_dir + ": " + ec.message()));
   ::chmod(config->data_dir.c_str(), 0700);
   auto lock = DataDirLock::Acquire(config->data_dir);
   if (!lock.ok()) return Fail(lock.status());

@@ -13,8 +13,7 @@ Result<std::optional<storage::DocumentRecord>> ApplyInTxn(const Mutation& m,
   const std::string path = m.path.ToString();
   ASSIGN_OR_RETURN(std::optional<storage::DocumentRecord> current, txn.Get(path));
   RETURN_IF_ERROR(CheckPrecondition(
-      m.precondition, path,
-      current ? std::optional<int64_t>(current->update_time) : std::nullopt));
+      m.precondition, path, current ? std::optional<int64_t>(current->update_time) : std::nullopt));
   if (m.kind == Mutation::Kind::kDelete) {
     if (current) RETURN_IF_ERROR(txn.Delete(*current));
     return std::optional<storage::DocumentRecord>();
@@ -24,8 +23,8 @@ Result<std::optional<storage::DocumentRecord>> ApplyInTxn(const Mutation& m,
   if (current && (m.mask || !m.transforms.empty())) {
     auto parsed = model::ParseDocumentJson(current->data);
     if (!parsed.ok()) {
-      return Status(Code::kDataLoss, "stored document '" + path + "' is unreadable: " +
-                                         parsed.status().message());
+      return Status(Code::kDataLoss,
+                    "stored document '" + path + "' is unreadable: " + parsed.status().message());
     }
     current_fields = std::move(parsed).value();
   }
@@ -50,8 +49,8 @@ Result<std::optional<storage::DocumentRecord>> ApplyInTxn(const Mutation& m,
 Database::Database(std::unique_ptr<storage::Engine> engine, DatabaseOptions options)
     : engine_(std::move(engine)),
       cache_(options.cache_bytes),
-      readers_(std::make_unique<BlockingPool>("hearth-read", options.read_threads,
-                                              options.read_queue)) {
+      readers_(
+          std::make_unique<BlockingPool>("hearth-read", options.read_threads, options.read_queue)) {
   engine_->SetCommitObserver(
       [this](const std::vector<storage::CommittedChange>& changes) { cache_.Apply(changes); });
 }
@@ -118,6 +117,8 @@ void Database::Commit(std::vector<Mutation> mutations, Callback<CommitResult> do
       });
 }
 
-bool Database::RunBlocking(std::function<void()> job) { return readers_->TrySubmit(std::move(job)); }
+bool Database::RunBlocking(std::function<void()> job) {
+  return readers_->TrySubmit(std::move(job));
+}
 
 }  // namespace hearth::db

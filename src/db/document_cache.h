@@ -45,7 +45,7 @@ class DocumentCache {
  private:
   struct Shard {
     std::mutex mu;
-    std::list<Entry> lru;  // front: most recent
+    std::list<Entry> lru;                                                    // front: most recent
     std::unordered_map<std::string_view, std::list<Entry>::iterator> index;  // keys view lru
     size_t bytes = 0;
   };

@@ -155,9 +155,15 @@ Result<std::optional<Map>> ApplyMutation(const Mutation& m, std::optional<Map> c
       case model::TransformKind::kServerTimestamp:
         next = Value::FromTimestamp(model::Timestamp::FromMicros(commit_time));
         break;
-      case model::TransformKind::kIncrement: next = Increment(existing, t.operand); break;
-      case model::TransformKind::kArrayUnion: next = ArrayUnion(existing, t.operand); break;
-      case model::TransformKind::kArrayRemove: next = ArrayRemove(existing, t.operand); break;
+      case model::TransformKind::kIncrement:
+        next = Increment(existing, t.operand);
+        break;
+      case model::TransformKind::kArrayUnion:
+        next = ArrayUnion(existing, t.operand);
+        break;
+      case model::TransformKind::kArrayRemove:
+        next = ArrayRemove(existing, t.operand);
+        break;
     }
     model::SetField(result, t.path, std::move(next));
   }

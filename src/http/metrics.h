@@ -23,9 +23,8 @@ class Metrics {
   void Render(std::string& out) const;
 
  private:
-  static constexpr std::array<double, 12> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-                                                      0.005,  0.01,    0.025,  0.05,  0.1,
-                                                      0.5,    1.0};
+  static constexpr std::array<double, 12> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                      0.01,   0.025,   0.05,   0.1,   0.5,    1.0};
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, uint64_t> requests_;  // GUARDED_BY(mu_)
   std::array<std::atomic<uint64_t>, kBuckets.size() + 1> buckets_{};

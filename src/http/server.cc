@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <atomic>
+#include <boost/asio/as_tuple.hpp>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -32,14 +32,22 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 Method ToMethod(bhttp::verb v) {
   switch (v) {
-    case bhttp::verb::get: return Method::kGet;
-    case bhttp::verb::head: return Method::kHead;
-    case bhttp::verb::post: return Method::kPost;
-    case bhttp::verb::put: return Method::kPut;
-    case bhttp::verb::patch: return Method::kPatch;
-    case bhttp::verb::delete_: return Method::kDelete;
-    case bhttp::verb::options: return Method::kOptions;
-    default: return Method::kOther;
+    case bhttp::verb::get:
+      return Method::kGet;
+    case bhttp::verb::head:
+      return Method::kHead;
+    case bhttp::verb::post:
+      return Method::kPost;
+    case bhttp::verb::put:
+      return Method::kPut;
+    case bhttp::verb::patch:
+      return Method::kPatch;
+    case bhttp::verb::delete_:
+      return Method::kDelete;
+    case bhttp::verb::options:
+      return Method::kOptions;
+    default:
+      return Method::kOther;
   }
 }
 
@@ -64,8 +72,8 @@ class Server::Impl {
  public:
   Impl(ServerOptions options, Handler& handler, Metrics& metrics)
       : options_(std::move(options)), handler_(handler), metrics_(metrics) {
-    int n = options_.threads > 0 ? options_.threads
-                                 : std::max(1u, std::thread::hardware_concurrency());
+    int n =
+        options_.threads > 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
     for (int i = 0; i < n; ++i) {
       contexts_.push_back(std::make_unique<asio::io_context>(1));
       guards_.emplace_back(contexts_.back()->get_executor());
@@ -76,8 +84,8 @@ class Server::Impl {
   Status Start() {
     boost::system::error_code ec;
     tcp::resolver resolver(*contexts_[0]);
-    auto results = resolver.resolve(options_.host, std::to_string(options_.port),
-                                    tcp::resolver::passive, ec);
+    auto results =
+        resolver.resolve(options_.host, std::to_string(options_.port), tcp::resolver::passive, ec);
     if (ec || results.empty()) {
       return InvalidArgument("cannot resolve host '" + options_.host + "': " + ec.message());
     }
@@ -87,8 +95,8 @@ class Server::Impl {
     if (!ec) acceptor_->bind(endpoint, ec);
     if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-      return Unavailable("cannot listen on " + options_.host + ":" +
-                         std::to_string(options_.port) + ": " + ec.message());
+      return Unavailable("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                         ": " + ec.message());
     }
     port_ = acceptor_->local_endpoint().port();
     return Status::Ok();
@@ -229,10 +237,11 @@ class Server::Impl {
     r.headers.emplace_back("Access-Control-Allow-Methods",
                            "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
     auto requested = fields.find(bhttp::field::access_control_request_headers);
-    r.headers.emplace_back("Access-Control-Allow-Headers",
-                           requested != fields.end()
-                               ? std::string(requested->value())
-                               : std::string("Authorization, Content-Type, If-Match, If-None-Match"));
+    r.headers.emplace_back(
+        "Access-Control-Allow-Headers",
+        requested != fields.end()
+            ? std::string(requested->value())
+            : std::string("Authorization, Content-Type, If-Match, If-None-Match"));
     r.headers.emplace_back("Access-Control-Max-Age", "600");
     return r;
   }
@@ -286,8 +295,7 @@ class Server::Impl {
         if (EqualsIgnoreCase(parser.get()[bhttp::field::expect], "100-continue") &&
             !parser.is_done()) {
           static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-          auto [wec, wn] =
-              co_await asio::async_write(stream, asio::buffer(kContinue), kUseTuple);
+          auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(kContinue), kUseTuple);
           if (wec) break;
         }
         if (!parser.is_done()) {
@@ -331,9 +339,9 @@ class Server::Impl {
         response.headers.emplace_back("Vary", "Origin");
       }
       const bool keep_alive = msg.keep_alive() && !stopping_;
-      bool ok = co_await Send(stream, response, msg.version(), keep_alive,
-                              request.method == Method::kHead, request.method_name, request.path,
-                              start);
+      bool ok =
+          co_await Send(stream, response, msg.version(), keep_alive,
+                        request.method == Method::kHead, request.method_name, request.path, start);
       if (!ok || !keep_alive) break;
     }
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);

@@ -27,13 +27,18 @@ class Decoder {
   Result<Value> Decode(element e, int depth, const FieldPath& path, Context ctx) {
     if (depth > kMaxDepth) return DepthError(path);
     switch (e.type()) {
-      case element_type::NULL_VALUE: return Value::Null();
-      case element_type::BOOL: return Value::Boolean(bool(e));
-      case element_type::INT64: return Value::Integer(int64_t(e));
+      case element_type::NULL_VALUE:
+        return Value::Null();
+      case element_type::BOOL:
+        return Value::Boolean(bool(e));
+      case element_type::INT64:
+        return Value::Integer(int64_t(e));
       case element_type::UINT64:
         return Err(path, "integer " + std::to_string(uint64_t(e)) + " is outside the int64 range");
-      case element_type::DOUBLE: return Value::Double(double(e));
-      case element_type::STRING: return Value::String(std::string(std::string_view(e)));
+      case element_type::DOUBLE:
+        return Value::Double(double(e));
+      case element_type::STRING:
+        return Value::String(std::string(std::string_view(e)));
       case element_type::ARRAY: {
         Array out;
         for (element child : simdjson::dom::array(e)) {
@@ -42,7 +47,8 @@ class Decoder {
         }
         return Value::FromArray(std::move(out));
       }
-      case element_type::OBJECT: return DecodeObject(simdjson::dom::object(e), depth, path, ctx);
+      case element_type::OBJECT:
+        return DecodeObject(simdjson::dom::object(e), depth, path, ctx);
     }
     return Err(path, "unsupported JSON value");
   }
@@ -59,8 +65,7 @@ class Decoder {
       FieldPath child_path = path.Child(name);
       // simdjson keeps duplicate keys; a JSON object that repeats one is ambiguous.
       if (out.contains(name) ||
-          std::find(transform_names.begin(), transform_names.end(), key) !=
-              transform_names.end()) {
+          std::find(transform_names.begin(), transform_names.end(), key) != transform_names.end()) {
         return Err(child_path, "an object repeats a key");
       }
       if (ctx == Context::kWriteField && IsTransformObject(child)) {
@@ -109,7 +114,8 @@ class Decoder {
       }
     } else if (key == "$increment") {
       t.kind = TransformKind::kIncrement;
-      ASSIGN_OR_RETURN(t.operand, Decode(arg, static_cast<int>(path.size()), path, Context::kPlain));
+      ASSIGN_OR_RETURN(t.operand,
+                       Decode(arg, static_cast<int>(path.size()), path, Context::kPlain));
       if (!t.operand.is_number()) return Err(path, "$increment takes a number");
     } else {
       t.kind = key == "$arrayUnion" ? TransformKind::kArrayUnion : TransformKind::kArrayRemove;
@@ -185,13 +191,15 @@ class Decoder {
     }
     if (tag == "$map") {
       if (arg.type() != element_type::OBJECT) return Err(path, "$map takes an object");
-      ASSIGN_OR_RETURN(Map fields, DecodeFields(simdjson::dom::object(arg), depth + 1, path,
-                                                ctx == Context::kInsideArray ? ctx : Context::kPlain));
+      ASSIGN_OR_RETURN(Map fields,
+                       DecodeFields(simdjson::dom::object(arg), depth + 1, path,
+                                    ctx == Context::kInsideArray ? ctx : Context::kPlain));
       return Value::FromMap(std::move(fields));
     }
     if (tag == "$serverTimestamp" || tag == "$increment" || tag == "$arrayUnion" ||
         tag == "$arrayRemove" || tag == "$delete") {
-      if (ctx == Context::kInsideArray) return Err(path, std::string(tag) + " is not allowed inside an array");
+      if (ctx == Context::kInsideArray)
+        return Err(path, std::string(tag) + " is not allowed inside an array");
       if (write_ == nullptr) return Err(path, std::string(tag) + " is allowed only in writes");
       return Err(path, std::string(tag) + " is not allowed here");
     }
@@ -200,14 +208,13 @@ class Decoder {
   }
 
   static Status Err(const FieldPath& path, std::string_view what) {
-    std::string msg = path.empty() ? std::string(what)
-                                   : "field '" + path.ToString() + "': " + std::string(what);
+    std::string msg =
+        path.empty() ? std::string(what) : "field '" + path.ToString() + "': " + std::string(what);
     return InvalidArgument(std::move(msg));
   }
   static Status DepthError(const FieldPath& path) {
     return Err(path, "nesting deeper than 20 levels of maps and arrays");
   }
-
 
  private:
   WriteData* write_;
@@ -250,9 +257,8 @@ Result<WriteData> ParseWriteData(std::string_view json, WriteMode mode) {
   WriteData out;
   Decoder decoder(&out, mode);
   if (mode != WriteMode::kUpdate) {
-    ASSIGN_OR_RETURN(out.fields,
-                     decoder.DecodeFields(simdjson::dom::object(root), 1, FieldPath(),
-                                          Context::kWriteField));
+    ASSIGN_OR_RETURN(out.fields, decoder.DecodeFields(simdjson::dom::object(root), 1, FieldPath(),
+                                                      Context::kWriteField));
     return out;
   }
   // Update: each top-level key is a field path; nested maps below it are plain values
@@ -266,8 +272,8 @@ Result<WriteData> ParseWriteData(std::string_view json, WriteMode mode) {
       if (!out.deletes.empty() && out.deletes.back() == path) out.top_level_paths.push_back(path);
       continue;
     }
-    ASSIGN_OR_RETURN(Value v, decoder.Decode(child, static_cast<int>(path.size()), path,
-                                             Context::kWriteField));
+    ASSIGN_OR_RETURN(
+        Value v, decoder.Decode(child, static_cast<int>(path.size()), path, Context::kWriteField));
     SetField(out.fields, path, std::move(v));
     out.top_level_paths.push_back(path);
   }
@@ -300,13 +306,27 @@ void AppendJsonString(std::string& out, std::string_view s) {
     out.append(s.data() + run_start, i - run_start);
     run_start = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         out += "\\u00";
         out.push_back(kHex[c >> 4]);
@@ -353,21 +373,29 @@ void AppendMapJson(std::string& out, const Map& m) {
 
 void AppendValueJson(std::string& out, const Value& v) {
   switch (v.type()) {
-    case Value::Type::kNull: out += "null"; return;
-    case Value::Type::kBoolean: out += v.boolean_value() ? "true" : "false"; return;
+    case Value::Type::kNull:
+      out += "null";
+      return;
+    case Value::Type::kBoolean:
+      out += v.boolean_value() ? "true" : "false";
+      return;
     case Value::Type::kInteger: {
       char buf[24];
       auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.integer_value());
       out.append(buf, end);
       return;
     }
-    case Value::Type::kDouble: AppendDouble(out, v.double_value()); return;
+    case Value::Type::kDouble:
+      AppendDouble(out, v.double_value());
+      return;
     case Value::Type::kTimestamp:
       out += R"({"$timestamp":")";
       out += v.timestamp_value().ToString();
       out += "\"}";
       return;
-    case Value::Type::kString: AppendJsonString(out, v.string_value()); return;
+    case Value::Type::kString:
+      AppendJsonString(out, v.string_value());
+      return;
     case Value::Type::kBytes:
       out += R"({"$bytes":")";
       out += Base64Encode(v.bytes_value());

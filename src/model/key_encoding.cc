@@ -80,13 +80,17 @@ void AppendEscaped(std::string& out, std::string_view s) {
 
 void AppendKey(std::string& out, const Value& value) {
   switch (value.type()) {
-    case Value::Type::kNull: out.push_back(static_cast<char>(kNullTag)); return;
+    case Value::Type::kNull:
+      out.push_back(static_cast<char>(kNullTag));
+      return;
     case Value::Type::kBoolean:
       out.push_back(static_cast<char>(kBooleanTag));
       out.push_back(value.boolean_value() ? 1 : 0);
       return;
     case Value::Type::kInteger:
-    case Value::Type::kDouble: AppendNumber(out, value); return;
+    case Value::Type::kDouble:
+      AppendNumber(out, value);
+      return;
     case Value::Type::kTimestamp: {
       out.push_back(static_cast<char>(kTimestampTag));
       const Timestamp& t = value.timestamp_value();

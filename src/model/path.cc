@@ -25,7 +25,8 @@ Result<ResourcePath> ResourcePath::Parse(std::string_view path) {
   size_t start = 0;
   for (;;) {
     size_t slash = path.find('/', start);
-    std::string_view seg = path.substr(start, slash == std::string_view::npos ? slash : slash - start);
+    std::string_view seg =
+        path.substr(start, slash == std::string_view::npos ? slash : slash - start);
     if (Status s = ValidateId(seg); !s.ok()) {
       return InvalidArgument("invalid path '" + std::string(path.substr(0, 200)) +
                              "': " + s.message());

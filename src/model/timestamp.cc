@@ -71,15 +71,14 @@ Result<Timestamp> Timestamp::Parse(std::string_view text) {
   int year, month, day, hour, minute, second;
   if (!ParseDigits(text, 0, 4, year) || text.size() < 20 || text[4] != '-' ||
       !ParseDigits(text, 5, 2, month) || text[7] != '-' || !ParseDigits(text, 8, 2, day) ||
-      (text[10] != 'T' && text[10] != 't') || !ParseDigits(text, 11, 2, hour) ||
-      text[13] != ':' || !ParseDigits(text, 14, 2, minute) || text[16] != ':' ||
-      !ParseDigits(text, 17, 2, second)) {
+      (text[10] != 'T' && text[10] != 't') || !ParseDigits(text, 11, 2, hour) || text[13] != ':' ||
+      !ParseDigits(text, 14, 2, minute) || text[16] != ':' || !ParseDigits(text, 17, 2, second)) {
     return bad();
   }
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (year < 1 || month < 1 || month > 12 || day < 1 ||
-      day > kDays[month - 1] + (month == 2 && IsLeap(year) ? 1 : 0) || hour > 23 ||
-      minute > 59 || second > 59) {
+      day > kDays[month - 1] + (month == 2 && IsLeap(year) ? 1 : 0) || hour > 23 || minute > 59 ||
+      second > 59) {
     return bad();
   }
   size_t pos = 19;
@@ -111,8 +110,8 @@ Result<Timestamp> Timestamp::Parse(std::string_view text) {
     return bad();
   }
   if (pos != text.size()) return bad();
-  int64_t seconds = DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 +
-                    second - offset_seconds;
+  int64_t seconds =
+      DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
   if (seconds < kMinSeconds || seconds > kMaxSeconds) {
     return InvalidArgument("timestamp out of range: years 0001 to 9999 (UTC) only");
   }

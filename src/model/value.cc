@@ -50,17 +50,27 @@ double Value::AsDouble() const {
 
 int TypeOrder(Value::Type type) {
   switch (type) {
-    case Value::Type::kNull: return 0;
-    case Value::Type::kBoolean: return 1;
+    case Value::Type::kNull:
+      return 0;
+    case Value::Type::kBoolean:
+      return 1;
     case Value::Type::kInteger:
-    case Value::Type::kDouble: return 2;
-    case Value::Type::kTimestamp: return 3;
-    case Value::Type::kString: return 4;
-    case Value::Type::kBytes: return 5;
-    case Value::Type::kReference: return 6;
-    case Value::Type::kGeoPoint: return 7;
-    case Value::Type::kArray: return 8;
-    case Value::Type::kMap: return 9;
+    case Value::Type::kDouble:
+      return 2;
+    case Value::Type::kTimestamp:
+      return 3;
+    case Value::Type::kString:
+      return 4;
+    case Value::Type::kBytes:
+      return 5;
+    case Value::Type::kReference:
+      return 6;
+    case Value::Type::kGeoPoint:
+      return 7;
+    case Value::Type::kArray:
+      return 8;
+    case Value::Type::kMap:
+      return 9;
   }
   return 10;
 }
@@ -81,13 +91,19 @@ int Compare(const Value& a, const Value& b) {
   int ta = TypeOrder(a.type()), tb = TypeOrder(b.type());
   if (ta != tb) return ta < tb ? -1 : 1;
   switch (a.type()) {
-    case Value::Type::kNull: return 0;
-    case Value::Type::kBoolean: return Sign3(a.boolean_value(), b.boolean_value());
+    case Value::Type::kNull:
+      return 0;
+    case Value::Type::kBoolean:
+      return Sign3(a.boolean_value(), b.boolean_value());
     case Value::Type::kInteger:
-    case Value::Type::kDouble: return CompareNumbers(a, b);
-    case Value::Type::kTimestamp: return Sign3(a.timestamp_value(), b.timestamp_value());
-    case Value::Type::kString: return CompareStrings(a.string_value(), b.string_value());
-    case Value::Type::kBytes: return CompareStrings(a.bytes_value(), b.bytes_value());
+    case Value::Type::kDouble:
+      return CompareNumbers(a, b);
+    case Value::Type::kTimestamp:
+      return Sign3(a.timestamp_value(), b.timestamp_value());
+    case Value::Type::kString:
+      return CompareStrings(a.string_value(), b.string_value());
+    case Value::Type::kBytes:
+      return CompareStrings(a.bytes_value(), b.bytes_value());
     case Value::Type::kReference:
       return CompareReferences(a.reference_value(), b.reference_value());
     case Value::Type::kGeoPoint: {

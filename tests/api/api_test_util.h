@@ -13,11 +13,11 @@
 
 #include <cctype>
 #include <chrono>
-#include <cstdio>
-#include <iterator>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -87,8 +87,8 @@ class Json {
 inline ::testing::AssertionResult IsErrorBody(const HttpResponse& r, std::string_view code = {}) {
   Json j(r.body);
   if (!j.ok()) {
-    return ::testing::AssertionFailure() << "error body is not JSON (" << j.error()
-                                         << "): " << r.body;
+    return ::testing::AssertionFailure()
+           << "error body is not JSON (" << j.error() << "): " << r.body;
   }
   if (!j.root().is_object() || simdjson::dom::object(j.root()).size() != 1 || !j.Has("/error")) {
     return ::testing::AssertionFailure() << "error body must be {\"error\":{...}}: " << r.body;
@@ -101,8 +101,8 @@ inline ::testing::AssertionResult IsErrorBody(const HttpResponse& r, std::string
   if (!c || c->empty()) return ::testing::AssertionFailure() << "no error.code: " << r.body;
   if (!m || m->empty()) return ::testing::AssertionFailure() << "empty error.message: " << r.body;
   if (!code.empty() && *c != code) {
-    return ::testing::AssertionFailure() << "error code " << *c << ", want " << code << ": "
-                                         << r.body;
+    return ::testing::AssertionFailure()
+           << "error code " << *c << ", want " << code << ": " << r.body;
   }
   auto type = r.Header("content-type");
   if (type.find("application/json") == std::string::npos) {

@@ -305,7 +305,13 @@ TEST_F(BadInputTest, RoutingErrors) {
       {"put on a collection", "PUT", "/v1/documents/bad", "{}", 405, "", {}, coll_allow},
       {"patch on a collection", "PATCH", "/v1/documents/bad", "{}", 405, "", {}, coll_allow},
       {"delete on a collection", "DELETE", "/v1/documents/bad", "", 405, "", {}, coll_allow},
-      {"options without preflight", "OPTIONS", "/v1/documents/bad/sentinel", "", 405, "", {},
+      {"options without preflight",
+       "OPTIONS",
+       "/v1/documents/bad/sentinel",
+       "",
+       405,
+       "",
+       {},
        doc_allow},
       {"unknown method", "PROPFIND", "/v1/documents/bad/sentinel", "", 405, "", {}, doc_allow},
       {"post healthz", "POST", "/healthz", "{}", 405, "", {}, "GET, HEAD"},
@@ -383,8 +389,8 @@ TEST_F(BadInputTest, DocumentSizeLimit) {
 
   // Growing a document past the limit with a patch fails and leaves it as it was.
   HttpResponse before = c.Admin("GET", "/v1/documents/big/a");
-  HttpResponse grow = c.Admin("PATCH", "/v1/documents/big/a",
-                              R"({"t":")" + std::string(100'000, 'y') + "\"}");
+  HttpResponse grow =
+      c.Admin("PATCH", "/v1/documents/big/a", R"({"t":")" + std::string(100'000, 'y') + "\"}");
   EXPECT_EQ(grow.status, 400) << grow.body.substr(0, 300);
   EXPECT_TRUE(IsErrorBody(grow, "invalid-argument"));
   EXPECT_EQ(c.Admin("GET", "/v1/documents/big/a").body, before.body);
@@ -433,12 +439,13 @@ TEST_F(BadInputTest, MalformedHttp) {
       {"too many header bytes in total",
        [] {
          std::string s = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
-         for (int i = 0; i < 400; ++i) s += "X-H" + std::to_string(i) + ": " + std::string(50, 'v') + "\r\n";
+         for (int i = 0; i < 400; ++i)
+           s += "X-H" + std::to_string(i) + ": " + std::string(50, 'v') + "\r\n";
          return s + "\r\n";
        }(),
        431},
-      {"request line too large", "GET /" + std::string(20'000, 'p') + " HTTP/1.1\r\nHost: x\r\n\r\n",
-       431},
+      {"request line too large",
+       "GET /" + std::string(20'000, 'p') + " HTTP/1.1\r\nHost: x\r\n\r\n", 431},
   };
   for (const RawCase& c : cases) {
     SCOPED_TRACE(c.name);
@@ -492,8 +499,9 @@ class SmallBodyLimitTest : public ::testing::Test {
 
   static std::string PutHead(size_t length, const std::string& extra = "") {
     return "PUT /v1/documents/bad/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-           std::string(kAdminToken) + "\r\nContent-Type: application/json\r\nContent-Length: " +
-           std::to_string(length) + "\r\n" + extra + "\r\n";
+           std::string(kAdminToken) +
+           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(length) +
+           "\r\n" + extra + "\r\n";
   }
   // {"s":"xxx..."} of exactly `n` bytes.
   static std::string Body(size_t n) { return R"({"s":")" + std::string(n - 8, 'x') + "\"}"; }
@@ -551,7 +559,8 @@ TEST_F(SmallBodyLimitTest, HugeContentLengthIsRefusedAtOnce) {
 }
 
 TEST_F(SmallBodyLimitTest, ExpectContinueOverTheLimitGets413NotContinue) {
-  std::string raw = RawExchange(server_->port(), PutHead(100'000'000, "Expect: 100-continue\r\n"), 3000);
+  std::string raw =
+      RawExchange(server_->port(), PutHead(100'000'000, "Expect: 100-continue\r\n"), 3000);
   EXPECT_EQ(raw.find("100 Continue"), std::string::npos) << raw;
   EXPECT_EQ(ParseRawHead(raw).status, 413) << raw;
   ExpectStoreUnchanged();
@@ -575,12 +584,13 @@ TEST_F(SmallBodyLimitTest, ChunkedBodyOverTheLimitIs413) {
 
   // A small chunked body is fine.
   std::string small = R"({"c":1})";
-  std::string ok = RawExchange(server_->port(),
-                               "PUT /v1/documents/ok/chunked HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                                   std::string(kAdminToken) +
-                                   "\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n7\r\n" +
-                                   small + "\r\n0\r\n\r\n",
-                               3000);
+  std::string ok =
+      RawExchange(server_->port(),
+                  "PUT /v1/documents/ok/chunked HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                      std::string(kAdminToken) +
+                      "\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n7\r\n" + small +
+                      "\r\n0\r\n\r\n",
+                  3000);
   EXPECT_EQ(ParseRawHead(ok).status, 200) << ok;
   HttpClient c(server_->port());
   EXPECT_EQ(RawData(c.Admin("GET", "/v1/documents/ok/chunked").body), small);

@@ -115,7 +115,8 @@ class CrashTest : public ::testing::Test {
           ADD_FAILURE() << "cannot cut data from the list";
           break;
         }
-        out[std::string(path)] = {r.body.substr(start + 7, end - start - 7), std::string(update_time)};
+        out[std::string(path)] = {r.body.substr(start + 7, end - start - 7),
+                                  std::string(update_time)};
         pos = end;
       }
       token = j.String("/nextPageToken").value_or("");
@@ -128,7 +129,7 @@ class CrashTest : public ::testing::Test {
 TEST_F(CrashTest, AcknowledgedWritesSurviveSigkill) {
   TempDir project;
   WriteFile(project.path() + "/hearth.json", R"({"logRequests":false})");
-  std::map<std::string, PutAck> acked_puts;          // every acknowledged PUT, all cycles
+  std::map<std::string, PutAck> acked_puts;           // every acknowledged PUT, all cycles
   std::map<std::string, std::string> attempted_puts;  // path -> body, for in-flight checks
   std::vector<std::vector<UpdateDoc>> updates(kThreads);
   for (int t = 0; t < kThreads; ++t) {
@@ -293,8 +294,8 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveSigkill) {
     total_acks += puts + patches;
     std::cout << "[crash] cycle " << cycle << ": SIGKILL after "
               << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count()
-              << " ms; " << puts + patches << " writes acknowledged (" << puts << " PUT, " << patches
-              << " multi-field PATCH)\n";
+              << " ms; " << puts + patches << " writes acknowledged (" << puts << " PUT, "
+              << patches << " multi-field PATCH)\n";
   }
 
   std::string error;

@@ -102,8 +102,8 @@ void RunSteps(HttpClient& client, const std::vector<Step>& steps) {
     SCOPED_TRACE("step: " + step.name);
     Headers headers;
     for (const auto& [k, v] : step.headers) headers.emplace_back(k, Subst(v, vars));
-    HttpResponse r = client.Admin(step.method, Doc(Subst(step.path, vars)),
-                                  Subst(step.body, vars), headers);
+    HttpResponse r =
+        client.Admin(step.method, Doc(Subst(step.path, vars)), Subst(step.body, vars), headers);
     EXPECT_EQ(r.status, step.status) << r.body;
     if (!step.error_code.empty()) {
       EXPECT_TRUE(IsErrorBody(r, step.error_code));
@@ -131,73 +131,94 @@ void RunSteps(HttpClient& client, const std::vector<Step>& steps) {
 // Basic routes
 
 TEST_F(DocumentsTest, DocumentLifecycle) {
-  RunSteps(*client_,
-           {
-               {.name = "get missing", .method = "GET", .path = "crud/d1", .status = 404,
-                .error_code = "not-found"},
-               {.name = "put creates",
-                .method = "PUT",
-                .path = "crud/d1",
-                .body = R"({"title":"Hi","n":1})",
-                .status = 200,
-                .data = R"({"n":1,"title":"Hi"})",
-                .contains = {R"("id":"d1")", R"("path":"crud/d1")"},
-                .check =
-                    [](const HttpResponse& r) {
-                      Json j(r.body);
-                      ASSERT_TRUE(j.ok()) << r.body;
-                      EXPECT_EQ(r.Header("etag"), "\"" + j.String("/updateTime").value_or("?") +
-                                                      "\"");
-                      EXPECT_EQ(j.String("/createTime"), j.String("/updateTime"));
-                      EXPECT_EQ(j.Size(""), 5u) << "id, path, data, createTime, updateTime";
-                    }},
-               {.name = "get returns it",
-                .method = "GET",
-                .path = "crud/d1",
-                .status = 200,
-                .data = R"({"n":1,"title":"Hi"})",
-                .contains = {R"("updateTime":"{ut}")"},
-                .check =
-                    [](const HttpResponse& r) {
-                      EXPECT_NE(r.Header("content-type").find("application/json"),
-                                std::string::npos);
-                    }},
-               {.name = "put replaces",
-                .method = "PUT",
-                .path = "crud/d1",
-                .body = R"({"other":true})",
-                .status = 200,
-                .data = R"({"other":true})"},
-               {.name = "patch updates one field",
-                .method = "PATCH",
-                .path = "crud/d1",
-                .body = R"({"n":2})",
-                .status = 200,
-                .data = R"({"n":2,"other":true})"},
-               {.name = "put empty document", .method = "PUT", .path = "crud/d2", .body = "{}",
-                .status = 200, .data = "{}"},
-               {.name = "delete existing",
-                .method = "DELETE",
-                .path = "crud/d1",
-                .status = 200,
-                .contains = {"{\"commitTime\":\""},
-                .check =
-                    [](const HttpResponse& r) {
-                      Json j(r.body);
-                      ASSERT_TRUE(j.ok()) << r.body;
-                      EXPECT_EQ(j.String("/commitTime").value_or("").size(), 27u) << r.body;
-                    }},
-               {.name = "gone", .method = "GET", .path = "crud/d1", .status = 404,
-                .error_code = "not-found"},
-               {.name = "delete missing is 200", .method = "DELETE", .path = "crud/d1",
-                .status = 200, .contains = {"commitTime"}},
-               {.name = "delete never-existing is 200", .method = "DELETE",
-                .path = "crud/never", .status = 200},
-               {.name = "patch missing is 404", .method = "PATCH", .path = "crud/d1",
-                .body = R"({"n":3})", .status = 404, .error_code = "not-found"},
-               {.name = "patch missing did not create", .method = "GET", .path = "crud/d1",
-                .status = 404, .error_code = "not-found"},
-           });
+  RunSteps(
+      *client_,
+      {
+          {.name = "get missing",
+           .method = "GET",
+           .path = "crud/d1",
+           .status = 404,
+           .error_code = "not-found"},
+          {.name = "put creates",
+           .method = "PUT",
+           .path = "crud/d1",
+           .body = R"({"title":"Hi","n":1})",
+           .status = 200,
+           .data = R"({"n":1,"title":"Hi"})",
+           .contains = {R"("id":"d1")", R"("path":"crud/d1")"},
+           .check =
+               [](const HttpResponse& r) {
+                 Json j(r.body);
+                 ASSERT_TRUE(j.ok()) << r.body;
+                 EXPECT_EQ(r.Header("etag"), "\"" + j.String("/updateTime").value_or("?") + "\"");
+                 EXPECT_EQ(j.String("/createTime"), j.String("/updateTime"));
+                 EXPECT_EQ(j.Size(""), 5u) << "id, path, data, createTime, updateTime";
+               }},
+          {.name = "get returns it",
+           .method = "GET",
+           .path = "crud/d1",
+           .status = 200,
+           .data = R"({"n":1,"title":"Hi"})",
+           .contains = {R"("updateTime":"{ut}")"},
+           .check =
+               [](const HttpResponse& r) {
+                 EXPECT_NE(r.Header("content-type").find("application/json"), std::string::npos);
+               }},
+          {.name = "put replaces",
+           .method = "PUT",
+           .path = "crud/d1",
+           .body = R"({"other":true})",
+           .status = 200,
+           .data = R"({"other":true})"},
+          {.name = "patch updates one field",
+           .method = "PATCH",
+           .path = "crud/d1",
+           .body = R"({"n":2})",
+           .status = 200,
+           .data = R"({"n":2,"other":true})"},
+          {.name = "put empty document",
+           .method = "PUT",
+           .path = "crud/d2",
+           .body = "{}",
+           .status = 200,
+           .data = "{}"},
+          {.name = "delete existing",
+           .method = "DELETE",
+           .path = "crud/d1",
+           .status = 200,
+           .contains = {"{\"commitTime\":\""},
+           .check =
+               [](const HttpResponse& r) {
+                 Json j(r.body);
+                 ASSERT_TRUE(j.ok()) << r.body;
+                 EXPECT_EQ(j.String("/commitTime").value_or("").size(), 27u) << r.body;
+               }},
+          {.name = "gone",
+           .method = "GET",
+           .path = "crud/d1",
+           .status = 404,
+           .error_code = "not-found"},
+          {.name = "delete missing is 200",
+           .method = "DELETE",
+           .path = "crud/d1",
+           .status = 200,
+           .contains = {"commitTime"}},
+          {.name = "delete never-existing is 200",
+           .method = "DELETE",
+           .path = "crud/never",
+           .status = 200},
+          {.name = "patch missing is 404",
+           .method = "PATCH",
+           .path = "crud/d1",
+           .body = R"({"n":3})",
+           .status = 404,
+           .error_code = "not-found"},
+          {.name = "patch missing did not create",
+           .method = "GET",
+           .path = "crud/d1",
+           .status = 404,
+           .error_code = "not-found"},
+      });
 }
 
 TEST_F(DocumentsTest, HeadOnDocumentAndCollection) {
@@ -207,8 +228,9 @@ TEST_F(DocumentsTest, HeadOnDocumentAndCollection) {
   std::string auth = std::string("Authorization: Bearer ") + kAdminToken + "\r\n";
 
   // HEAD: the GET's headers (same length, same ETag), no body.
-  std::string raw = RawExchange(server_->port(), "HEAD /v1/documents/head/a HTTP/1.1\r\nHost: x\r\n" +
-                                                     auth + "Connection: close\r\n\r\n");
+  std::string raw =
+      RawExchange(server_->port(), "HEAD /v1/documents/head/a HTTP/1.1\r\nHost: x\r\n" + auth +
+                                       "Connection: close\r\n\r\n");
   RawHead h = ParseRawHead(raw);
   EXPECT_EQ(h.status, 200) << raw;
   EXPECT_EQ(h.Header("content-length"), std::to_string(get.body.size())) << raw;
@@ -222,8 +244,8 @@ TEST_F(DocumentsTest, HeadOnDocumentAndCollection) {
   EXPECT_EQ(h.rest, "");
 
   HttpResponse list = Admin("GET", "head");
-  raw = RawExchange(server_->port(),
-                    "HEAD /v1/documents/head HTTP/1.1\r\nHost: x\r\n" + auth + "Connection: close\r\n\r\n");
+  raw = RawExchange(server_->port(), "HEAD /v1/documents/head HTTP/1.1\r\nHost: x\r\n" + auth +
+                                         "Connection: close\r\n\r\n");
   h = ParseRawHead(raw);
   EXPECT_EQ(h.status, 200) << raw;
   EXPECT_EQ(h.Header("content-length"), std::to_string(list.body.size()));
@@ -241,8 +263,9 @@ TEST_F(DocumentsTest, CreateWithAutoId) {
       ASSERT_TRUE(j.ok()) << r.body;
       std::string id = j.String("/id").value_or("");
       EXPECT_EQ(id.size(), 20u) << id;
-      EXPECT_TRUE(std::all_of(id.begin(), id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }))
-          << id;
+      EXPECT_TRUE(std::all_of(id.begin(), id.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c));
+      })) << id;
       EXPECT_TRUE(ids.insert(id).second) << "duplicate auto-ID " << id;
       EXPECT_EQ(j.String("/path"), collection + "/" + id);
       EXPECT_EQ(r.Header("location"), "/v1/documents/" + collection + "/" + id);
@@ -348,8 +371,8 @@ TEST_F(DocumentsTest, EncodedIdsRoundTrip) {
   std::vector<std::string> paged;
   std::string token;
   for (int page = 0; page < 10; ++page) {
-    auto ids = ListIds(Admin("GET", "enc?pageSize=1" + (token.empty() ? "" : "&pageToken=" + token)),
-                       &token);
+    auto ids = ListIds(
+        Admin("GET", "enc?pageSize=1" + (token.empty() ? "" : "&pageToken=" + token)), &token);
     paged.insert(paged.end(), ids.begin(), ids.end());
     if (token.empty()) break;
   }
@@ -389,11 +412,11 @@ TEST_F(DocumentsTest, PageSizeValidation) {
     size_t count;
   };
   std::vector<Case> cases = {
-      {"pageSize=1", 200, 1},     {"pageSize=2", 200, 2},      {"pageSize=1000", 200, 3},
-      {"pageSize=3", 200, 3},     {"pageSize=0", 400, 0},      {"pageSize=1001", 400, 0},
-      {"pageSize=abc", 400, 0},   {"pageSize=-1", 400, 0},     {"pageSize=", 400, 0},
-      {"pageSize=1.5", 400, 0},   {"pageSize=10x", 400, 0},    {"pageSize=99999999999999999999", 400, 0},
-      {"pageSize=%31", 200, 1},   {"pageSize=+1", 400, 0},
+      {"pageSize=1", 200, 1},   {"pageSize=2", 200, 2},   {"pageSize=1000", 200, 3},
+      {"pageSize=3", 200, 3},   {"pageSize=0", 400, 0},   {"pageSize=1001", 400, 0},
+      {"pageSize=abc", 400, 0}, {"pageSize=-1", 400, 0},  {"pageSize=", 400, 0},
+      {"pageSize=1.5", 400, 0}, {"pageSize=10x", 400, 0}, {"pageSize=99999999999999999999", 400, 0},
+      {"pageSize=%31", 200, 1}, {"pageSize=+1", 400, 0},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.query);
@@ -478,109 +501,212 @@ TEST_F(DocumentsTest, BadPageTokenIs400) {
 // Preconditions
 
 TEST_F(DocumentsTest, ExistsPrecondition) {
-  RunSteps(*client_,
-           {
-               {.name = "put exists=true on missing", .method = "PUT",
-                .path = "pre/a?exists=true", .body = R"({"v":1})", .status = 404,
-                .error_code = "not-found"},
-               {.name = "not created", .method = "GET", .path = "pre/a", .status = 404},
-               {.name = "put exists=false creates", .method = "PUT",
-                .path = "pre/a?exists=false", .body = R"({"v":1})", .status = 200,
-                .data = R"({"v":1})"},
-               {.name = "put exists=false on existing", .method = "PUT",
-                .path = "pre/a?exists=false", .body = R"({"v":2})", .status = 409,
-                .error_code = "already-exists"},
-               {.name = "unchanged", .method = "GET", .path = "pre/a", .status = 200,
-                .data = R"({"v":1})"},
-               {.name = "put exists=true on existing", .method = "PUT",
-                .path = "pre/a?exists=true", .body = R"({"v":3})", .status = 200,
-                .data = R"({"v":3})"},
-               {.name = "patch exists=false on existing", .method = "PATCH",
-                .path = "pre/a?exists=false", .body = R"({"v":4})", .status = 409,
-                .error_code = "already-exists"},
-               {.name = "merge exists=true on missing", .method = "PUT",
-                .path = "pre/b?merge=true&exists=true", .body = R"({"v":1})", .status = 404,
-                .error_code = "not-found"},
-               {.name = "delete exists=true on missing", .method = "DELETE",
-                .path = "pre/b?exists=true", .status = 404, .error_code = "not-found"},
-               {.name = "delete exists=true on existing", .method = "DELETE",
-                .path = "pre/a?exists=true", .status = 200},
-               {.name = "deleted", .method = "GET", .path = "pre/a", .status = 404},
-               {.name = "exists=maybe", .method = "PUT", .path = "pre/a?exists=maybe",
-                .body = "{}", .status = 400, .error_code = "invalid-argument"},
-               {.name = "exists=1", .method = "DELETE", .path = "pre/a?exists=1",
-                .status = 400, .error_code = "invalid-argument"},
-           });
+  RunSteps(*client_, {
+                         {.name = "put exists=true on missing",
+                          .method = "PUT",
+                          .path = "pre/a?exists=true",
+                          .body = R"({"v":1})",
+                          .status = 404,
+                          .error_code = "not-found"},
+                         {.name = "not created", .method = "GET", .path = "pre/a", .status = 404},
+                         {.name = "put exists=false creates",
+                          .method = "PUT",
+                          .path = "pre/a?exists=false",
+                          .body = R"({"v":1})",
+                          .status = 200,
+                          .data = R"({"v":1})"},
+                         {.name = "put exists=false on existing",
+                          .method = "PUT",
+                          .path = "pre/a?exists=false",
+                          .body = R"({"v":2})",
+                          .status = 409,
+                          .error_code = "already-exists"},
+                         {.name = "unchanged",
+                          .method = "GET",
+                          .path = "pre/a",
+                          .status = 200,
+                          .data = R"({"v":1})"},
+                         {.name = "put exists=true on existing",
+                          .method = "PUT",
+                          .path = "pre/a?exists=true",
+                          .body = R"({"v":3})",
+                          .status = 200,
+                          .data = R"({"v":3})"},
+                         {.name = "patch exists=false on existing",
+                          .method = "PATCH",
+                          .path = "pre/a?exists=false",
+                          .body = R"({"v":4})",
+                          .status = 409,
+                          .error_code = "already-exists"},
+                         {.name = "merge exists=true on missing",
+                          .method = "PUT",
+                          .path = "pre/b?merge=true&exists=true",
+                          .body = R"({"v":1})",
+                          .status = 404,
+                          .error_code = "not-found"},
+                         {.name = "delete exists=true on missing",
+                          .method = "DELETE",
+                          .path = "pre/b?exists=true",
+                          .status = 404,
+                          .error_code = "not-found"},
+                         {.name = "delete exists=true on existing",
+                          .method = "DELETE",
+                          .path = "pre/a?exists=true",
+                          .status = 200},
+                         {.name = "deleted", .method = "GET", .path = "pre/a", .status = 404},
+                         {.name = "exists=maybe",
+                          .method = "PUT",
+                          .path = "pre/a?exists=maybe",
+                          .body = "{}",
+                          .status = 400,
+                          .error_code = "invalid-argument"},
+                         {.name = "exists=1",
+                          .method = "DELETE",
+                          .path = "pre/a?exists=1",
+                          .status = 400,
+                          .error_code = "invalid-argument"},
+                     });
 }
 
 TEST_F(DocumentsTest, UpdateTimePrecondition) {
-  RunSteps(*client_,
-           {
-               {.name = "create", .method = "PUT", .path = "uptime/a", .body = R"({"v":1})",
-                .status = 200, .save_as = "v1"},
-               {.name = "matching updateTime", .method = "PUT", .path = "uptime/a?updateTime={ut}",
-                .body = R"({"v":2})", .status = 200, .data = R"({"v":2})", .save_as = "v2"},
-               {.name = "stale updateTime on put", .method = "PUT",
-                .path = "uptime/a?updateTime={v1_ut}", .body = R"({"v":3})", .status = 400,
-                .error_code = "failed-precondition"},
-               {.name = "stale updateTime on patch", .method = "PATCH",
-                .path = "uptime/a?updateTime={v1_ut}", .body = R"({"v":3})", .status = 400,
-                .error_code = "failed-precondition"},
-               {.name = "stale updateTime on delete", .method = "DELETE",
-                .path = "uptime/a?updateTime={v1_ut}", .status = 400,
-                .error_code = "failed-precondition"},
-               {.name = "unchanged", .method = "GET", .path = "uptime/a", .status = 200,
-                .data = R"({"v":2})", .contains = {R"("updateTime":"{v2_ut}")"}},
-               {.name = "matching on patch", .method = "PATCH",
-                .path = "uptime/a?updateTime={v2_ut}", .body = R"({"w":1})", .status = 200,
-                .data = R"({"v":2,"w":1})"},
-               {.name = "updateTime on missing", .method = "PUT",
-                .path = "uptime/missing?updateTime={v1_ut}", .body = "{}", .status = 404,
-                .error_code = "not-found"},
-               {.name = "malformed updateTime", .method = "PUT",
-                .path = "uptime/a?updateTime=yesterday", .body = "{}", .status = 400,
-                .error_code = "invalid-argument"},
-               {.name = "matching on delete", .method = "DELETE",
-                .path = "uptime/a?updateTime={ut}", .status = 200},
-               {.name = "gone", .method = "GET", .path = "uptime/a", .status = 404},
-           });
+  RunSteps(*client_, {
+                         {.name = "create",
+                          .method = "PUT",
+                          .path = "uptime/a",
+                          .body = R"({"v":1})",
+                          .status = 200,
+                          .save_as = "v1"},
+                         {.name = "matching updateTime",
+                          .method = "PUT",
+                          .path = "uptime/a?updateTime={ut}",
+                          .body = R"({"v":2})",
+                          .status = 200,
+                          .data = R"({"v":2})",
+                          .save_as = "v2"},
+                         {.name = "stale updateTime on put",
+                          .method = "PUT",
+                          .path = "uptime/a?updateTime={v1_ut}",
+                          .body = R"({"v":3})",
+                          .status = 400,
+                          .error_code = "failed-precondition"},
+                         {.name = "stale updateTime on patch",
+                          .method = "PATCH",
+                          .path = "uptime/a?updateTime={v1_ut}",
+                          .body = R"({"v":3})",
+                          .status = 400,
+                          .error_code = "failed-precondition"},
+                         {.name = "stale updateTime on delete",
+                          .method = "DELETE",
+                          .path = "uptime/a?updateTime={v1_ut}",
+                          .status = 400,
+                          .error_code = "failed-precondition"},
+                         {.name = "unchanged",
+                          .method = "GET",
+                          .path = "uptime/a",
+                          .status = 200,
+                          .data = R"({"v":2})",
+                          .contains = {R"("updateTime":"{v2_ut}")"}},
+                         {.name = "matching on patch",
+                          .method = "PATCH",
+                          .path = "uptime/a?updateTime={v2_ut}",
+                          .body = R"({"w":1})",
+                          .status = 200,
+                          .data = R"({"v":2,"w":1})"},
+                         {.name = "updateTime on missing",
+                          .method = "PUT",
+                          .path = "uptime/missing?updateTime={v1_ut}",
+                          .body = "{}",
+                          .status = 404,
+                          .error_code = "not-found"},
+                         {.name = "malformed updateTime",
+                          .method = "PUT",
+                          .path = "uptime/a?updateTime=yesterday",
+                          .body = "{}",
+                          .status = 400,
+                          .error_code = "invalid-argument"},
+                         {.name = "matching on delete",
+                          .method = "DELETE",
+                          .path = "uptime/a?updateTime={ut}",
+                          .status = 200},
+                         {.name = "gone", .method = "GET", .path = "uptime/a", .status = 404},
+                     });
 }
 
 TEST_F(DocumentsTest, IfMatch) {
-  RunSteps(*client_,
-           {
-               {.name = "create", .method = "PUT", .path = "ifm/a", .body = R"({"v":1})",
-                .status = 200, .save_as = "old"},
-               {.name = "if-match current etag", .method = "PUT", .path = "ifm/a",
-                .body = R"({"v":2})", .headers = {{"If-Match", "{etag}"}}, .status = 200,
-                .data = R"({"v":2})"},
-               {.name = "if-match stale etag", .method = "PUT", .path = "ifm/a",
-                .body = R"({"v":3})", .headers = {{"If-Match", "{old}"}}, .status = 412,
-                .error_code = "failed-precondition"},
-               {.name = "if-match stale etag on patch", .method = "PATCH", .path = "ifm/a",
-                .body = R"({"v":3})", .headers = {{"If-Match", "{old}"}}, .status = 412,
-                .error_code = "failed-precondition"},
-               {.name = "if-match stale etag on delete", .method = "DELETE", .path = "ifm/a",
-                .headers = {{"If-Match", "{old}"}}, .status = 412,
-                .error_code = "failed-precondition"},
-               {.name = "if-match garbage", .method = "PUT", .path = "ifm/a",
-                .body = R"({"v":3})", .headers = {{"If-Match", "not-an-etag"}}, .status = 412,
-                .error_code = "failed-precondition"},
-               {.name = "if-match empty quotes", .method = "PUT", .path = "ifm/a",
-                .body = R"({"v":3})", .headers = {{"If-Match", "\"\""}}, .status = 412,
-                .error_code = "failed-precondition"},
-               {.name = "unchanged after refusals", .method = "GET", .path = "ifm/a",
-                .status = 200, .data = R"({"v":2})"},
-               {.name = "if-match weak form of current", .method = "PATCH", .path = "ifm/a",
-                .body = R"({"w":1})", .headers = {{"If-Match", "W/{etag}"}}, .status = 200,
-                .data = R"({"v":2,"w":1})"},
-               {.name = "if-match star on existing", .method = "PUT", .path = "ifm/a",
-                .body = R"({"v":4})", .headers = {{"If-Match", "*"}}, .status = 200,
-                .data = R"({"v":4})"},
-               {.name = "if-match current on delete", .method = "DELETE", .path = "ifm/a",
-                .headers = {{"If-Match", "{etag}"}}, .status = 200},
-               {.name = "gone", .method = "GET", .path = "ifm/a", .status = 404},
-           });
+  RunSteps(*client_, {
+                         {.name = "create",
+                          .method = "PUT",
+                          .path = "ifm/a",
+                          .body = R"({"v":1})",
+                          .status = 200,
+                          .save_as = "old"},
+                         {.name = "if-match current etag",
+                          .method = "PUT",
+                          .path = "ifm/a",
+                          .body = R"({"v":2})",
+                          .headers = {{"If-Match", "{etag}"}},
+                          .status = 200,
+                          .data = R"({"v":2})"},
+                         {.name = "if-match stale etag",
+                          .method = "PUT",
+                          .path = "ifm/a",
+                          .body = R"({"v":3})",
+                          .headers = {{"If-Match", "{old}"}},
+                          .status = 412,
+                          .error_code = "failed-precondition"},
+                         {.name = "if-match stale etag on patch",
+                          .method = "PATCH",
+                          .path = "ifm/a",
+                          .body = R"({"v":3})",
+                          .headers = {{"If-Match", "{old}"}},
+                          .status = 412,
+                          .error_code = "failed-precondition"},
+                         {.name = "if-match stale etag on delete",
+                          .method = "DELETE",
+                          .path = "ifm/a",
+                          .headers = {{"If-Match", "{old}"}},
+                          .status = 412,
+                          .error_code = "failed-precondition"},
+                         {.name = "if-match garbage",
+                          .method = "PUT",
+                          .path = "ifm/a",
+                          .body = R"({"v":3})",
+                          .headers = {{"If-Match", "not-an-etag"}},
+                          .status = 412,
+                          .error_code = "failed-precondition"},
+                         {.name = "if-match empty quotes",
+                          .method = "PUT",
+                          .path = "ifm/a",
+                          .body = R"({"v":3})",
+                          .headers = {{"If-Match", "\"\""}},
+                          .status = 412,
+                          .error_code = "failed-precondition"},
+                         {.name = "unchanged after refusals",
+                          .method = "GET",
+                          .path = "ifm/a",
+                          .status = 200,
+                          .data = R"({"v":2})"},
+                         {.name = "if-match weak form of current",
+                          .method = "PATCH",
+                          .path = "ifm/a",
+                          .body = R"({"w":1})",
+                          .headers = {{"If-Match", "W/{etag}"}},
+                          .status = 200,
+                          .data = R"({"v":2,"w":1})"},
+                         {.name = "if-match star on existing",
+                          .method = "PUT",
+                          .path = "ifm/a",
+                          .body = R"({"v":4})",
+                          .headers = {{"If-Match", "*"}},
+                          .status = 200,
+                          .data = R"({"v":4})"},
+                         {.name = "if-match current on delete",
+                          .method = "DELETE",
+                          .path = "ifm/a",
+                          .headers = {{"If-Match", "{etag}"}},
+                          .status = 200},
+                         {.name = "gone", .method = "GET", .path = "ifm/a", .status = 404},
+                     });
 }
 
 // RFC 9110 13.1.1: an If-Match that does not match the current representation fails
@@ -610,7 +736,8 @@ TEST_F(DocumentsTest, IfNoneMatch) {
   EXPECT_EQ(same.Header("etag"), etag);
   EXPECT_EQ(Admin("GET", "inm/a", "", {{"If-None-Match", "*"}}).status, 304);
 
-  HttpResponse other = Admin("GET", "inm/a", "", {{"If-None-Match", "\"2001-01-01T00:00:00.000000Z\""}});
+  HttpResponse other =
+      Admin("GET", "inm/a", "", {{"If-None-Match", "\"2001-01-01T00:00:00.000000Z\""}});
   EXPECT_EQ(other.status, 200);
   EXPECT_EQ(RawData(other.body), R"({"v":1})");
 
@@ -630,80 +757,153 @@ TEST_F(DocumentsTest, IfNoneMatch) {
 // Merge, field paths, deletes
 
 TEST_F(DocumentsTest, MergeSetDeepMerges) {
-  RunSteps(
-      *client_,
-      {
-          {.name = "create", .method = "PUT", .path = "merge/a",
-           .body = R"({"a":{"x":1,"y":2,"n":{"p":1,"q":2}},"b":1,"c":[1,2]})", .status = 200},
-          {.name = "merge nested", .method = "PUT", .path = "merge/a?merge=true",
-           .body = R"({"a":{"y":3,"z":4,"n":{"q":9}},"c":[3]})", .status = 200,
-           .data = R"({"a":{"n":{"p":1,"q":9},"x":1,"y":3,"z":4},"b":1,"c":[3]})"},
-          {.name = "merge with top-level delete", .method = "PUT", .path = "merge/a?merge=true",
-           .body = R"({"b":{"$delete":true}})", .status = 200,
-           .data = R"({"a":{"n":{"p":1,"q":9},"x":1,"y":3,"z":4},"c":[3]})"},
-          {.name = "merge empty body changes nothing", .method = "PUT",
-           .path = "merge/a?merge=true", .body = R"({})", .status = 200,
-           .data = R"({"a":{"n":{"p":1,"q":9},"x":1,"y":3,"z":4},"c":[3]})"},
-          {.name = "merge an explicit empty map sets it", .method = "PUT",
-           .path = "merge/a?merge=true", .body = R"({"a":{"n":{}}})", .status = 200,
-           .data = R"({"a":{"n":{},"x":1,"y":3,"z":4},"c":[3]})"},
-          {.name = "merge creates missing doc", .method = "PUT", .path = "merge/new?merge=true",
-           .body = R"({"k":{"j":1}})", .status = 200, .data = R"({"k":{"j":1}})"},
-          {.name = "merge=false replaces", .method = "PUT", .path = "merge/a?merge=false",
-           .body = R"({"only":1})", .status = 200, .data = R"({"only":1})"},
-          {.name = "$delete without merge refused", .method = "PUT", .path = "merge/a",
-           .body = R"({"only":{"$delete":true}})", .status = 400,
-           .error_code = "invalid-argument"},
-          {.name = "merge=yes refused", .method = "PUT", .path = "merge/a?merge=yes",
-           .body = "{}", .status = 400, .error_code = "invalid-argument"},
-          {.name = "unchanged", .method = "GET", .path = "merge/a", .status = 200,
-           .data = R"({"only":1})"},
-      });
+  RunSteps(*client_, {
+                         {.name = "create",
+                          .method = "PUT",
+                          .path = "merge/a",
+                          .body = R"({"a":{"x":1,"y":2,"n":{"p":1,"q":2}},"b":1,"c":[1,2]})",
+                          .status = 200},
+                         {.name = "merge nested",
+                          .method = "PUT",
+                          .path = "merge/a?merge=true",
+                          .body = R"({"a":{"y":3,"z":4,"n":{"q":9}},"c":[3]})",
+                          .status = 200,
+                          .data = R"({"a":{"n":{"p":1,"q":9},"x":1,"y":3,"z":4},"b":1,"c":[3]})"},
+                         {.name = "merge with top-level delete",
+                          .method = "PUT",
+                          .path = "merge/a?merge=true",
+                          .body = R"({"b":{"$delete":true}})",
+                          .status = 200,
+                          .data = R"({"a":{"n":{"p":1,"q":9},"x":1,"y":3,"z":4},"c":[3]})"},
+                         {.name = "merge empty body changes nothing",
+                          .method = "PUT",
+                          .path = "merge/a?merge=true",
+                          .body = R"({})",
+                          .status = 200,
+                          .data = R"({"a":{"n":{"p":1,"q":9},"x":1,"y":3,"z":4},"c":[3]})"},
+                         {.name = "merge an explicit empty map sets it",
+                          .method = "PUT",
+                          .path = "merge/a?merge=true",
+                          .body = R"({"a":{"n":{}}})",
+                          .status = 200,
+                          .data = R"({"a":{"n":{},"x":1,"y":3,"z":4},"c":[3]})"},
+                         {.name = "merge creates missing doc",
+                          .method = "PUT",
+                          .path = "merge/new?merge=true",
+                          .body = R"({"k":{"j":1}})",
+                          .status = 200,
+                          .data = R"({"k":{"j":1}})"},
+                         {.name = "merge=false replaces",
+                          .method = "PUT",
+                          .path = "merge/a?merge=false",
+                          .body = R"({"only":1})",
+                          .status = 200,
+                          .data = R"({"only":1})"},
+                         {.name = "$delete without merge refused",
+                          .method = "PUT",
+                          .path = "merge/a",
+                          .body = R"({"only":{"$delete":true}})",
+                          .status = 400,
+                          .error_code = "invalid-argument"},
+                         {.name = "merge=yes refused",
+                          .method = "PUT",
+                          .path = "merge/a?merge=yes",
+                          .body = "{}",
+                          .status = 400,
+                          .error_code = "invalid-argument"},
+                         {.name = "unchanged",
+                          .method = "GET",
+                          .path = "merge/a",
+                          .status = 200,
+                          .data = R"({"only":1})"},
+                     });
 }
 
 TEST_F(DocumentsTest, PatchFieldPaths) {
-  RunSteps(
-      *client_,
-      {
-          {.name = "create", .method = "PUT", .path = "fp/a",
-           .body = R"({"a":{"c":2,"d":{"e":1}},"d":3,"s":"str"})", .status = 200},
-          {.name = "dotted path sets nested, keeps siblings", .method = "PATCH", .path = "fp/a",
-           .body = R"({"a.b":1})", .status = 200,
-           .data = R"({"a":{"b":1,"c":2,"d":{"e":1}},"d":3,"s":"str"})"},
-          {.name = "deeper dotted path", .method = "PATCH", .path = "fp/a",
-           .body = R"({"a.d.f":true})", .status = 200,
-           .data = R"({"a":{"b":1,"c":2,"d":{"e":1,"f":true}},"d":3,"s":"str"})"},
-          {.name = "map value replaces the whole field", .method = "PATCH", .path = "fp/a",
-           .body = R"({"a":{"only":1}})", .status = 200,
-           .data = R"({"a":{"only":1},"d":3,"s":"str"})"},
-          {.name = "dotted path through a non-map replaces it", .method = "PATCH",
-           .path = "fp/a", .body = R"({"s.x":1})", .status = 200,
-           .data = R"({"a":{"only":1},"d":3,"s":{"x":1}})"},
-          {.name = "$delete removes a field", .method = "PATCH", .path = "fp/a",
-           .body = R"({"d":{"$delete":true}})", .status = 200,
-           .data = R"({"a":{"only":1},"s":{"x":1}})"},
-          {.name = "$delete nested", .method = "PATCH", .path = "fp/a",
-           .body = R"({"s.x":{"$delete":true},"a.new":"n"})", .status = 200,
-           .data = R"({"a":{"new":"n","only":1},"s":{}})"},
-          {.name = "$delete of a missing field is fine", .method = "PATCH", .path = "fp/a",
-           .body = R"({"nope":{"$delete":true}})", .status = 200,
-           .data = R"({"a":{"new":"n","only":1},"s":{}})"},
-          {.name = "back-quoted segment holds a dot", .method = "PATCH", .path = "fp/a",
-           .body = R"({"`x.y`":1,"a.`b.c`":2})", .status = 200,
-           .data = R"({"a":{"b.c":2,"new":"n","only":1},"s":{},"x.y":1})"},
-          {.name = "several fields at once", .method = "PATCH", .path = "fp/a",
-           .body = R"({"p":1,"q.r":2,"a":{"$delete":true}})", .status = 200,
-           .data = R"({"p":1,"q":{"r":2},"s":{},"x.y":1})"},
-          {.name = "field and its child in one patch", .method = "PATCH", .path = "fp/a",
-           .body = R"({"m":1,"m.n":2})", .status = 400, .error_code = "invalid-argument"},
-          {.name = "empty segment", .method = "PATCH", .path = "fp/a", .body = R"({"a..b":1})",
-           .status = 400, .error_code = "invalid-argument"},
-          {.name = "unchanged", .method = "GET", .path = "fp/a", .status = 200,
-           .data = R"({"p":1,"q":{"r":2},"s":{},"x.y":1})"},
-          {.name = "empty patch changes nothing but the time", .method = "PATCH",
-           .path = "fp/a", .body = "{}", .status = 200,
-           .data = R"({"p":1,"q":{"r":2},"s":{},"x.y":1})"},
-      });
+  RunSteps(*client_, {
+                         {.name = "create",
+                          .method = "PUT",
+                          .path = "fp/a",
+                          .body = R"({"a":{"c":2,"d":{"e":1}},"d":3,"s":"str"})",
+                          .status = 200},
+                         {.name = "dotted path sets nested, keeps siblings",
+                          .method = "PATCH",
+                          .path = "fp/a",
+                          .body = R"({"a.b":1})",
+                          .status = 200,
+                          .data = R"({"a":{"b":1,"c":2,"d":{"e":1}},"d":3,"s":"str"})"},
+                         {.name = "deeper dotted path",
+                          .method = "PATCH",
+                          .path = "fp/a",
+                          .body = R"({"a.d.f":true})",
+                          .status = 200,
+                          .data = R"({"a":{"b":1,"c":2,"d":{"e":1,"f":true}},"d":3,"s":"str"})"},
+                         {.name = "map value replaces the whole field",
+                          .method = "PATCH",
+                          .path = "fp/a",
+                          .body = R"({"a":{"only":1}})",
+                          .status = 200,
+                          .data = R"({"a":{"only":1},"d":3,"s":"str"})"},
+                         {.name = "dotted path through a non-map replaces it",
+                          .method = "PATCH",
+                          .path = "fp/a",
+                          .body = R"({"s.x":1})",
+                          .status = 200,
+                          .data = R"({"a":{"only":1},"d":3,"s":{"x":1}})"},
+                         {.name = "$delete removes a field",
+                          .method = "PATCH",
+                          .path = "fp/a",
+                          .body = R"({"d":{"$delete":true}})",
+                          .status = 200,
+                          .data = R"({"a":{"only":1},"s":{"x":1}})"},
+                         {.name = "$delete nested",
+                          .method = "PATCH",
+                          .path = "fp/a",
+                          .body = R"({"s.x":{"$delete":true},"a.new":"n"})",
+                          .status = 200,
+                          .data = R"({"a":{"new":"n","only":1},"s":{}})"},
+                         {.name = "$delete of a missing field is fine",
+                          .method = "PATCH",
+                          .path = "fp/a",
+                          .body = R"({"nope":{"$delete":true}})",
+                          .status = 200,
+                          .data = R"({"a":{"new":"n","only":1},"s":{}})"},
+                         {.name = "back-quoted segment holds a dot",
+                          .method = "PATCH",
+                          .path = "fp/a",
+                          .body = R"({"`x.y`":1,"a.`b.c`":2})",
+                          .status = 200,
+                          .data = R"({"a":{"b.c":2,"new":"n","only":1},"s":{},"x.y":1})"},
+                         {.name = "several fields at once",
+                          .method = "PATCH",
+                          .path = "fp/a",
+                          .body = R"({"p":1,"q.r":2,"a":{"$delete":true}})",
+                          .status = 200,
+                          .data = R"({"p":1,"q":{"r":2},"s":{},"x.y":1})"},
+                         {.name = "field and its child in one patch",
+                          .method = "PATCH",
+                          .path = "fp/a",
+                          .body = R"({"m":1,"m.n":2})",
+                          .status = 400,
+                          .error_code = "invalid-argument"},
+                         {.name = "empty segment",
+                          .method = "PATCH",
+                          .path = "fp/a",
+                          .body = R"({"a..b":1})",
+                          .status = 400,
+                          .error_code = "invalid-argument"},
+                         {.name = "unchanged",
+                          .method = "GET",
+                          .path = "fp/a",
+                          .status = 200,
+                          .data = R"({"p":1,"q":{"r":2},"s":{},"x.y":1})"},
+                         {.name = "empty patch changes nothing but the time",
+                          .method = "PATCH",
+                          .path = "fp/a",
+                          .body = "{}",
+                          .status = 200,
+                          .data = R"({"p":1,"q":{"r":2},"s":{},"x.y":1})"},
+                     });
 }
 
 // In a merge, a nested map holding only $delete or transforms names those fields, not
@@ -714,7 +914,8 @@ TEST_F(DocumentsTest, MergeWithNestedSentinelsKeepsSiblings) {
   };
   const std::string start = R"({"a":{"keep":1,"x":2},"c":{"count":2,"other":"o"}})";
   std::vector<Case> cases = {
-      {"nested $delete", R"({"a":{"x":{"$delete":true}}})", R"({"a":{"keep":1},"c":{"count":2,"other":"o"}})"},
+      {"nested $delete", R"({"a":{"x":{"$delete":true}}})",
+       R"({"a":{"keep":1},"c":{"count":2,"other":"o"}})"},
       {"nested $increment", R"({"c":{"count":{"$increment":10}}})",
        R"({"a":{"keep":1,"x":2},"c":{"count":12,"other":"o"}})"},
       {"nested $arrayUnion", R"({"a":{"x":{"$arrayUnion":[3]}}})",
@@ -732,7 +933,8 @@ TEST_F(DocumentsTest, MergeWithNestedSentinelsKeepsSiblings) {
   }
   // The same with a nested $serverTimestamp: the sibling stays.
   Put("mergesent/ts", start);
-  HttpResponse r = Admin("PUT", "mergesent/ts?merge=true", R"({"a":{"at":{"$serverTimestamp":true}}})");
+  HttpResponse r =
+      Admin("PUT", "mergesent/ts?merge=true", R"({"a":{"at":{"$serverTimestamp":true}}})");
   ASSERT_EQ(r.status, 200) << r.body;
   Json j(r.body);
   EXPECT_EQ(j.Int("/data/a/keep"), 1) << r.body;
@@ -743,7 +945,8 @@ TEST_F(DocumentsTest, MergeWithNestedSentinelsKeepsSiblings) {
 // Transforms
 
 TEST_F(DocumentsTest, ServerTimestampEqualsUpdateTime) {
-  HttpResponse r = Put("sts/a", R"({"t":{"$serverTimestamp":true},"m":{"at":{"$serverTimestamp":true}},"x":1})");
+  HttpResponse r =
+      Put("sts/a", R"({"t":{"$serverTimestamp":true},"m":{"at":{"$serverTimestamp":true}},"x":1})");
   ASSERT_EQ(r.status, 200);
   Json j(r.body);
   std::string ut = j.String("/updateTime").value_or("?");
@@ -769,35 +972,77 @@ TEST_F(DocumentsTest, IncrementTransforms) {
   RunSteps(
       *client_,
       {
-          {.name = "create", .method = "PUT", .path = "inc/a",
-           .body = R"({"n":1,"d":1.5,"s":"str","big":9223372036854775807,"neg":-9223372036854775807})",
+          {.name = "create",
+           .method = "PUT",
+           .path = "inc/a",
+           .body =
+               R"({"n":1,"d":1.5,"s":"str","big":9223372036854775807,"neg":-9223372036854775807})",
            .status = 200},
-          {.name = "int + int stays int", .method = "PATCH", .path = "inc/a",
-           .body = R"({"n":{"$increment":5}})", .status = 200, .contains = {R"("n":6,)"}},
-          {.name = "negative increment", .method = "PATCH", .path = "inc/a",
-           .body = R"({"n":{"$increment":-10}})", .status = 200, .contains = {R"("n":-4,)"}},
-          {.name = "int + double is double", .method = "PATCH", .path = "inc/a",
-           .body = R"({"n":{"$increment":0.5}})", .status = 200, .contains = {R"("n":-3.5,)"}},
-          {.name = "double + int", .method = "PATCH", .path = "inc/a",
-           .body = R"({"d":{"$increment":2}})", .status = 200, .contains = {R"("d":3.5,)"}},
-          {.name = "missing field takes the operand", .method = "PATCH", .path = "inc/a",
-           .body = R"({"m1":{"$increment":3},"m2":{"$increment":2.0}})", .status = 200,
+          {.name = "int + int stays int",
+           .method = "PATCH",
+           .path = "inc/a",
+           .body = R"({"n":{"$increment":5}})",
+           .status = 200,
+           .contains = {R"("n":6,)"}},
+          {.name = "negative increment",
+           .method = "PATCH",
+           .path = "inc/a",
+           .body = R"({"n":{"$increment":-10}})",
+           .status = 200,
+           .contains = {R"("n":-4,)"}},
+          {.name = "int + double is double",
+           .method = "PATCH",
+           .path = "inc/a",
+           .body = R"({"n":{"$increment":0.5}})",
+           .status = 200,
+           .contains = {R"("n":-3.5,)"}},
+          {.name = "double + int",
+           .method = "PATCH",
+           .path = "inc/a",
+           .body = R"({"d":{"$increment":2}})",
+           .status = 200,
+           .contains = {R"("d":3.5,)"}},
+          {.name = "missing field takes the operand",
+           .method = "PATCH",
+           .path = "inc/a",
+           .body = R"({"m1":{"$increment":3},"m2":{"$increment":2.0}})",
+           .status = 200,
            .contains = {R"("m1":3,)", R"("m2":2.0,)"}},
-          {.name = "non-number takes the operand", .method = "PATCH", .path = "inc/a",
-           .body = R"({"s":{"$increment":2}})", .status = 200, .contains = {R"("s":2})"}},
-          {.name = "integer overflow saturates", .method = "PATCH", .path = "inc/a",
-           .body = R"({"big":{"$increment":1},"neg":{"$increment":-5}})", .status = 200,
+          {.name = "non-number takes the operand",
+           .method = "PATCH",
+           .path = "inc/a",
+           .body = R"({"s":{"$increment":2}})",
+           .status = 200,
+           .contains = {R"("s":2})"}},
+          {.name = "integer overflow saturates",
+           .method = "PATCH",
+           .path = "inc/a",
+           .body = R"({"big":{"$increment":1},"neg":{"$increment":-5}})",
+           .status = 200,
            .contains = {R"("big":9223372036854775807,)", R"("neg":-9223372036854775808,)"}},
-          {.name = "nested path increment", .method = "PATCH", .path = "inc/a",
-           .body = R"({"c.count":{"$increment":1}})", .status = 200,
+          {.name = "nested path increment",
+           .method = "PATCH",
+           .path = "inc/a",
+           .body = R"({"c.count":{"$increment":1}})",
+           .status = 200,
            .contains = {R"("c":{"count":1})"}},
-          {.name = "again", .method = "PATCH", .path = "inc/a",
-           .body = R"({"c.count":{"$increment":1}})", .status = 200,
+          {.name = "again",
+           .method = "PATCH",
+           .path = "inc/a",
+           .body = R"({"c.count":{"$increment":1}})",
+           .status = 200,
            .contains = {R"("c":{"count":2})"}},
-          {.name = "increment in a set starts from nothing", .method = "PUT", .path = "inc/b",
-           .body = R"({"n":{"$increment":4}})", .status = 200, .data = R"({"n":4})"},
-          {.name = "increment by a string", .method = "PATCH", .path = "inc/a",
-           .body = R"({"n":{"$increment":"1"}})", .status = 400,
+          {.name = "increment in a set starts from nothing",
+           .method = "PUT",
+           .path = "inc/b",
+           .body = R"({"n":{"$increment":4}})",
+           .status = 200,
+           .data = R"({"n":4})"},
+          {.name = "increment by a string",
+           .method = "PATCH",
+           .path = "inc/a",
+           .body = R"({"n":{"$increment":"1"}})",
+           .status = 400,
            .error_code = "invalid-argument"},
       });
   // Final state checked with simdjson types, not strings.
@@ -811,37 +1056,66 @@ TEST_F(DocumentsTest, IncrementTransforms) {
 }
 
 TEST_F(DocumentsTest, ArrayUnionAndRemove) {
-  RunSteps(
-      *client_,
-      {
-          {.name = "create", .method = "PUT", .path = "arr/a", .body = R"({"arr":[1,2],"s":"x"})",
-           .status = 200},
-          {.name = "union adds missing elements once", .method = "PATCH", .path = "arr/a",
-           .body = R"({"arr":{"$arrayUnion":[2,3,3,"2"]}})", .status = 200,
-           .data = R"({"arr":[1,2,3,"2"],"s":"x"})"},
-          {.name = "remove drops every occurrence", .method = "PATCH", .path = "arr/a",
-           .body = R"({"arr":{"$arrayRemove":[1,3,99]}})", .status = 200,
-           .data = R"({"arr":[2,"2"],"s":"x"})"},
-          {.name = "union on a missing field", .method = "PATCH", .path = "arr/a",
-           .body = R"({"new":{"$arrayUnion":[{"k":1},{"k":1}]}})", .status = 200,
-           .data = R"({"arr":[2,"2"],"new":[{"k":1}],"s":"x"})"},
-          {.name = "union of an equal map is a no-op", .method = "PATCH", .path = "arr/a",
-           .body = R"({"new":{"$arrayUnion":[{"k":1}]}})", .status = 200,
-           .data = R"({"arr":[2,"2"],"new":[{"k":1}],"s":"x"})"},
-          {.name = "remove on a missing field leaves an empty array", .method = "PATCH",
-           .path = "arr/a", .body = R"({"gone":{"$arrayRemove":[1]}})", .status = 200,
-           .data = R"({"arr":[2,"2"],"gone":[],"new":[{"k":1}],"s":"x"})"},
-          {.name = "union on a non-array replaces it", .method = "PATCH", .path = "arr/a",
-           .body = R"({"s":{"$arrayUnion":["y"]}})", .status = 200,
-           .data = R"({"arr":[2,"2"],"gone":[],"new":[{"k":1}],"s":["y"]})"},
-          {.name = "union with a non-array operand", .method = "PATCH", .path = "arr/a",
-           .body = R"({"s":{"$arrayUnion":"y"}})", .status = 400,
-           .error_code = "invalid-argument"},
-          {.name = "integer 1 and double 1.0 are equal numbers", .method = "PUT",
-           .path = "arr/b", .body = R"({"arr":[1]})", .status = 200},
-          {.name = "remove 1.0 removes 1", .method = "PATCH", .path = "arr/b",
-           .body = R"({"arr":{"$arrayRemove":[1.0]}})", .status = 200, .data = R"({"arr":[]})"},
-      });
+  RunSteps(*client_, {
+                         {.name = "create",
+                          .method = "PUT",
+                          .path = "arr/a",
+                          .body = R"({"arr":[1,2],"s":"x"})",
+                          .status = 200},
+                         {.name = "union adds missing elements once",
+                          .method = "PATCH",
+                          .path = "arr/a",
+                          .body = R"({"arr":{"$arrayUnion":[2,3,3,"2"]}})",
+                          .status = 200,
+                          .data = R"({"arr":[1,2,3,"2"],"s":"x"})"},
+                         {.name = "remove drops every occurrence",
+                          .method = "PATCH",
+                          .path = "arr/a",
+                          .body = R"({"arr":{"$arrayRemove":[1,3,99]}})",
+                          .status = 200,
+                          .data = R"({"arr":[2,"2"],"s":"x"})"},
+                         {.name = "union on a missing field",
+                          .method = "PATCH",
+                          .path = "arr/a",
+                          .body = R"({"new":{"$arrayUnion":[{"k":1},{"k":1}]}})",
+                          .status = 200,
+                          .data = R"({"arr":[2,"2"],"new":[{"k":1}],"s":"x"})"},
+                         {.name = "union of an equal map is a no-op",
+                          .method = "PATCH",
+                          .path = "arr/a",
+                          .body = R"({"new":{"$arrayUnion":[{"k":1}]}})",
+                          .status = 200,
+                          .data = R"({"arr":[2,"2"],"new":[{"k":1}],"s":"x"})"},
+                         {.name = "remove on a missing field leaves an empty array",
+                          .method = "PATCH",
+                          .path = "arr/a",
+                          .body = R"({"gone":{"$arrayRemove":[1]}})",
+                          .status = 200,
+                          .data = R"({"arr":[2,"2"],"gone":[],"new":[{"k":1}],"s":"x"})"},
+                         {.name = "union on a non-array replaces it",
+                          .method = "PATCH",
+                          .path = "arr/a",
+                          .body = R"({"s":{"$arrayUnion":["y"]}})",
+                          .status = 200,
+                          .data = R"({"arr":[2,"2"],"gone":[],"new":[{"k":1}],"s":["y"]})"},
+                         {.name = "union with a non-array operand",
+                          .method = "PATCH",
+                          .path = "arr/a",
+                          .body = R"({"s":{"$arrayUnion":"y"}})",
+                          .status = 400,
+                          .error_code = "invalid-argument"},
+                         {.name = "integer 1 and double 1.0 are equal numbers",
+                          .method = "PUT",
+                          .path = "arr/b",
+                          .body = R"({"arr":[1]})",
+                          .status = 200},
+                         {.name = "remove 1.0 removes 1",
+                          .method = "PATCH",
+                          .path = "arr/b",
+                          .body = R"({"arr":{"$arrayRemove":[1.0]}})",
+                          .status = 200,
+                          .data = R"({"arr":[]})"},
+                     });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -868,7 +1142,8 @@ TEST_F(DocumentsTest, ValueTypesRoundTripExactly) {
       {"nested",
        R"({"arr":[1,"two",[3,[4,[]]],{"k":null},true,{"$timestamp":"2026-01-02T03:04:05.000000Z"}],)"
        R"("empty_arr":[],"empty_map":{},"m":{"deep":{"x":false,"y":[{"z":{"$geo":[0.0,0.0]}}]}}})"},
-      {"literal dollar maps", R"({"lit":{"$map":{"$x":1}},"two":{"$a":1,"$b":2},"z":{"$map":{"$map":{}}}})"},
+      {"literal dollar maps",
+       R"({"lit":{"$map":{"$x":1}},"two":{"$a":1,"$b":2},"z":{"$map":{"$map":{}}}})"},
       {"unicode keys", R"({"clé":1,"日本":2})"},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
@@ -1005,10 +1280,22 @@ TEST_F(DocumentsTest, DocumentsRequireTheAdminToken) {
       {"no header patch", "PATCH", "/v1/documents/auth/a", {}},
       {"no header delete", "DELETE", "/v1/documents/auth/a", {}},
       {"no header bad path", "GET", "/v1/documents/auth//a", {}},
-      {"wrong token", "PUT", "/v1/documents/auth/a", {{"Authorization", "Bearer wrong-token-0123456789abcdef"}}},
-      {"token prefix", "PUT", "/v1/documents/auth/a", {{"Authorization", "Bearer " + token.substr(0, token.size() - 1)}}},
-      {"token plus extra", "PUT", "/v1/documents/auth/a", {{"Authorization", "Bearer " + token + "x"}}},
-      {"token in other case", "PUT", "/v1/documents/auth/a", {{"Authorization", "Bearer " + std::string("TEST-ADMIN-TOKEN-0123456789ABCDEF")}}},
+      {"wrong token",
+       "PUT",
+       "/v1/documents/auth/a",
+       {{"Authorization", "Bearer wrong-token-0123456789abcdef"}}},
+      {"token prefix",
+       "PUT",
+       "/v1/documents/auth/a",
+       {{"Authorization", "Bearer " + token.substr(0, token.size() - 1)}}},
+      {"token plus extra",
+       "PUT",
+       "/v1/documents/auth/a",
+       {{"Authorization", "Bearer " + token + "x"}}},
+      {"token in other case",
+       "PUT",
+       "/v1/documents/auth/a",
+       {{"Authorization", "Bearer " + std::string("TEST-ADMIN-TOKEN-0123456789ABCDEF")}}},
       {"empty bearer", "PUT", "/v1/documents/auth/a", {{"Authorization", "Bearer "}}},
       {"basic scheme", "PUT", "/v1/documents/auth/a", {{"Authorization", "Basic dGVzdDp0ZXN0"}}},
       {"token without scheme", "PUT", "/v1/documents/auth/a", {{"Authorization", token}}},
@@ -1017,7 +1304,8 @@ TEST_F(DocumentsTest, DocumentsRequireTheAdminToken) {
   HttpClient client(server_->port());
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    HttpResponse r = client.Request(c.method, c.target, c.method == "GET" ? "" : R"({"x":1})", c.headers);
+    HttpResponse r =
+        client.Request(c.method, c.target, c.method == "GET" ? "" : R"({"x":1})", c.headers);
     EXPECT_EQ(r.status, 401) << r.body;
     EXPECT_TRUE(IsErrorBody(r, "unauthenticated"));
     EXPECT_EQ(r.Header("www-authenticate"), "Bearer");
@@ -1027,11 +1315,11 @@ TEST_F(DocumentsTest, DocumentsRequireTheAdminToken) {
   EXPECT_EQ(Admin("GET", "auth").body, R"({"documents":[]})");
 
   // The scheme is case-insensitive; the token is not.
-  HttpResponse lower = client.Request("GET", "/v1/documents/auth/a", "",
-                                      {{"Authorization", "bearer " + token}});
+  HttpResponse lower =
+      client.Request("GET", "/v1/documents/auth/a", "", {{"Authorization", "bearer " + token}});
   EXPECT_EQ(lower.status, 404) << lower.body;  // authenticated, no such document
-  HttpResponse ok = client.Request("PUT", "/v1/documents/auth/a", "{}",
-                                   {{"Authorization", "Bearer " + token}});
+  HttpResponse ok =
+      client.Request("PUT", "/v1/documents/auth/a", "{}", {{"Authorization", "Bearer " + token}});
   EXPECT_EQ(ok.status, 200) << ok.body;
 }
 
@@ -1080,8 +1368,9 @@ TEST_F(DocumentsTest, MetricsCountRequestsByRoute) {
       << text;
   EXPECT_GE(MetricValue(text, R"(hearth_requests_total{route="documents.get",status="404"})"), 1)
       << text;
-  EXPECT_GE(MetricValue(text, R"(hearth_requests_total{route="documents.unauthenticated",status="401"})"),
-            1)
+  EXPECT_GE(
+      MetricValue(text, R"(hearth_requests_total{route="documents.unauthenticated",status="401"})"),
+      1)
       << text;
   EXPECT_GT(MetricValue(text, R"(hearth_store_size_bytes{engine="sqlite"})"), 0) << text;
   EXPECT_GE(MetricValue(text, "hearth_open_connections"), 1) << text;

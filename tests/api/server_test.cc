@@ -29,10 +29,10 @@ class ServerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     project_ = new TempDir();
-    server_ = StartServer(project_->path(),
-                          R"({"cors":{"origins":["http://app.example"]},)"
-                          R"("limits":{"requestTimeoutMs":500},"logRequests":false})")
-                  .release();
+    server_ =
+        StartServer(project_->path(), R"({"cors":{"origins":["http://app.example"]},)"
+                                      R"("limits":{"requestTimeoutMs":500},"logRequests":false})")
+            .release();
   }
   static void TearDownTestSuite() {
     delete server_;
@@ -88,8 +88,9 @@ TEST_F(ServerTest, CorsPreflightFromAllowedOrigin) {
 
 TEST_F(ServerTest, CorsPreflightFromOtherOriginIs403) {
   HttpClient c(port());
-  for (std::string origin : {"http://evil.example", "https://app.example", "http://app.example:8080",
-                             "http://app.example.evil.com", "null", ""}) {
+  for (std::string origin :
+       {"http://evil.example", "https://app.example", "http://app.example:8080",
+        "http://app.example.evil.com", "null", ""}) {
     SCOPED_TRACE("origin '" + origin + "'");
     Headers h = {{"Access-Control-Request-Method", "PUT"}};
     if (!origin.empty()) h.emplace_back("Origin", origin);
@@ -265,8 +266,8 @@ TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   for (int i = 0; i < 100; ++i) {
     std::string body = R"({"i":)" + std::to_string(i) + "}";
     std::string path = "/v1/documents/ka/d" + std::to_string((i / 2) % 10);
-    std::string req = (i % 2 == 0 ? "PUT " : "GET ") + path + " HTTP/1.1\r\nHost: x\r\n" +
-                      AuthHeader();
+    std::string req =
+        (i % 2 == 0 ? "PUT " : "GET ") + path + " HTTP/1.1\r\nHost: x\r\n" + AuthHeader();
     if (i % 2 == 0) {
       req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     } else {
@@ -317,8 +318,8 @@ TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
 
 TEST_F(ServerTest, ConnectionCloseAndHttp10) {
   bool closed = false;
-  std::string reply = RawExchange(port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                                  2000, &closed);
+  std::string reply = RawExchange(
+      port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 2000, &closed);
   EXPECT_EQ(ParseRawHead(reply).status, 200);
   EXPECT_TRUE(closed);
   reply = RawExchange(port(), "GET /healthz HTTP/1.0\r\n\r\n", 2000, &closed);
@@ -474,8 +475,9 @@ TEST(ServerLifecycle, RestartKeepsEveryDocumentIdentical) {
       HttpResponse put = c.Admin("PUT", std::string("/v1/documents/restart/") + id, body);
       ASSERT_EQ(put.status, 200);
       if (i % 3 == 0) {
-        ASSERT_EQ(c.Admin("PATCH", std::string("/v1/documents/restart/") + id, R"({"p":true})").status,
-                  200);
+        ASSERT_EQ(
+            c.Admin("PATCH", std::string("/v1/documents/restart/") + id, R"({"p":true})").status,
+            200);
       }
       bodies.push_back(c.Admin("GET", std::string("/v1/documents/restart/") + id).body);
     }
@@ -500,7 +502,8 @@ TEST(ServerLifecycle, RestartKeepsEveryDocumentIdentical) {
     // Writes after a restart get later times than those before it.
     HttpResponse fresh = c.Admin("PUT", "/v1/documents/restart/new" + std::to_string(round), "{}");
     Json fj(fresh.body);
-    EXPECT_GT(fj.String("/updateTime").value_or(""), Json(bodies.back()).String("/updateTime").value_or("~"));
+    EXPECT_GT(fj.String("/updateTime").value_or(""),
+              Json(bodies.back()).String("/updateTime").value_or("~"));
     server->Signal(round == 0 ? SIGINT : SIGTERM);  // SIGINT stops cleanly too
     EXPECT_EQ(server->Wait(), 0) << server->Output();
     EXPECT_NE(server->Output().find("stopped cleanly"), std::string::npos);
@@ -585,7 +588,8 @@ TEST(ServerLifecycle, BadConfigurationIsRefusedWithTheKeyNamed) {
       {"unknown key", R"({"bogus":1})", "bogus"},
       {"unknown limit", R"({"limits":{"maxBody":1}})", "limits.maxBody"},
       {"body limit too small", R"({"limits":{"maxBodyBytes":10}})", "limits.maxBodyBytes"},
-      {"timeout wrong type", R"({"limits":{"requestTimeoutMs":"fast"}})", "limits.requestTimeoutMs"},
+      {"timeout wrong type", R"({"limits":{"requestTimeoutMs":"fast"}})",
+       "limits.requestTimeoutMs"},
       {"cors not a list", R"({"cors":{"origins":"*"}})", "cors"},
       {"port out of range", R"({"port":70000})", "port"},
   };
@@ -603,14 +607,16 @@ TEST(ServerLifecycle, BadConfigurationIsRefusedWithTheKeyNamed) {
 
 TEST(ServerLifecycle, ConnectionLimitRefusesExtraConnections) {
   TempDir project;
-  auto server = StartServer(project.path(), R"({"limits":{"maxConnections":2},"logRequests":false})");
+  auto server =
+      StartServer(project.path(), R"({"limits":{"maxConnections":2},"logRequests":false})");
   ASSERT_NE(server, nullptr);
   HttpClient a(server->port()), b(server->port());
   ASSERT_EQ(a.Request("GET", "/healthz").status, 200);
   ASSERT_EQ(b.Request("GET", "/healthz").status, 200);
   // Both stay open (keep-alive); a third connection is closed unanswered.
   bool closed = false;
-  std::string reply = RawExchange(server->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 2000, &closed);
+  std::string reply =
+      RawExchange(server->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 2000, &closed);
   EXPECT_TRUE(closed);
   EXPECT_EQ(reply, "");
   // Once one closes, there is room again.
@@ -637,8 +643,9 @@ TEST(ServerLifecycle, GeneratedAdminTokenIsRequired) {
   EXPECT_EQ(server->Output().find(token), std::string::npos) << "the token is never logged";
   HttpClient c(server->port());
   EXPECT_EQ(c.Admin("GET", "/v1/documents/t/a").status, 401) << "the test token is not it";
-  EXPECT_EQ(c.Request("GET", "/v1/documents/t/a", "", {{"Authorization", "Bearer " + token}}).status,
-            404);
+  EXPECT_EQ(
+      c.Request("GET", "/v1/documents/t/a", "", {{"Authorization", "Bearer " + token}}).status,
+      404);
 }
 
 }  // namespace

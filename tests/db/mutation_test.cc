@@ -73,19 +73,17 @@ TEST(ApplyMutation, ServerTimestampUsesCommitTime) {
 
 TEST(ApplyMutation, IncrementFollowsFirestore) {
   EXPECT_EQ(Apply(WriteMode::kUpdate, R"({"n":{"$increment":2}})", R"({"n":40})"), R"({"n":42})");
-  EXPECT_EQ(Apply(WriteMode::kUpdate, R"({"n":{"$increment":0.5}})", R"({"n":1})"),
-            R"({"n":1.5})");
+  EXPECT_EQ(Apply(WriteMode::kUpdate, R"({"n":{"$increment":0.5}})", R"({"n":1})"), R"({"n":1.5})");
   EXPECT_EQ(Apply(WriteMode::kUpdate, R"({"n":{"$increment":3}})", R"({"n":"text"})"),
             R"({"n":3})");
   EXPECT_EQ(Apply(WriteMode::kUpdate, R"({"m":{"$increment":3}})", R"({"n":1})"),
             R"({"m":3,"n":1})");
   // Integer overflow saturates.
-  EXPECT_EQ(Apply(WriteMode::kUpdate, R"({"n":{"$increment":10}})",
-                  R"({"n":9223372036854775800})"),
+  EXPECT_EQ(Apply(WriteMode::kUpdate, R"({"n":{"$increment":10}})", R"({"n":9223372036854775800})"),
             R"({"n":9223372036854775807})");
-  EXPECT_EQ(Apply(WriteMode::kUpdate, R"({"n":{"$increment":-10}})",
-                  R"({"n":-9223372036854775800})"),
-            R"({"n":-9223372036854775808})");
+  EXPECT_EQ(
+      Apply(WriteMode::kUpdate, R"({"n":{"$increment":-10}})", R"({"n":-9223372036854775800})"),
+      R"({"n":-9223372036854775808})");
 }
 
 TEST(ApplyMutation, ArrayUnionAndRemove) {

@@ -28,11 +28,11 @@ class HttpClient {
   ~HttpClient();
 
   // Sends one request on the kept-alive connection (reconnecting when needed).
-  HttpResponse Request(std::string_view method, std::string_view target,
-                       std::string_view body = "", const Headers& headers = {});
+  HttpResponse Request(std::string_view method, std::string_view target, std::string_view body = "",
+                       const Headers& headers = {});
   // The same with the admin credential.
-  HttpResponse Admin(std::string_view method, std::string_view target,
-                     std::string_view body = "", Headers headers = {});
+  HttpResponse Admin(std::string_view method, std::string_view target, std::string_view body = "",
+                     Headers headers = {});
 
   // Sends raw bytes on a fresh connection and reads one response (or until close).
   HttpResponse Raw(std::string_view bytes, int timeout_ms = 5000);

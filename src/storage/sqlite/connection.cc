@@ -12,10 +12,13 @@ Status SqliteError(sqlite3* db, int rc, std::string_view context) {
     case SQLITE_FULL:
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
-    case SQLITE_READONLY: return Unavailable(std::move(msg));
+    case SQLITE_READONLY:
+      return Unavailable(std::move(msg));
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: return Status(Code::kDataLoss, std::move(msg));
-    default: return Internal(std::move(msg));
+    case SQLITE_NOTADB:
+      return Status(Code::kDataLoss, std::move(msg));
+    default:
+      return Internal(std::move(msg));
   }
 }
 

@@ -1,7 +1,7 @@
 #include "storage/sqlite/sqlite_engine.h"
 
-#include <sqlite3.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -88,9 +88,9 @@ class ReaderPool {
       auto reader = std::make_unique<Reader>();
       ASSIGN_OR_RETURN(reader->conn, Connection::Open(path, false));
       RETURN_IF_ERROR(Configure(*reader->conn));
-      ASSIGN_OR_RETURN(reader->get, reader->conn->Prepare(
-                                        "SELECT data, create_time, update_time FROM documents "
-                                        "WHERE parent = ?1 AND id = ?2"));
+      ASSIGN_OR_RETURN(reader->get,
+                       reader->conn->Prepare("SELECT data, create_time, update_time FROM documents "
+                                             "WHERE parent = ?1 AND id = ?2"));
       ASSIGN_OR_RETURN(reader->list,
                        reader->conn->Prepare("SELECT data, create_time, update_time, id FROM "
                                              "documents WHERE parent = ?1 AND id > ?2 "
@@ -175,8 +175,8 @@ class SqliteEngine final : public Engine {
     RETURN_IF_ERROR(Migrate());
     ASSIGN_OR_RETURN(get_, writer_->Prepare("SELECT data, create_time, update_time FROM "
                                             "documents WHERE parent = ?1 AND id = ?2"));
-    ASSIGN_OR_RETURN(put_, writer_->Prepare(
-                               "INSERT OR REPLACE INTO documents (parent, id, data, create_time, "
+    ASSIGN_OR_RETURN(
+        put_, writer_->Prepare("INSERT OR REPLACE INTO documents (parent, id, data, create_time, "
                                "update_time) VALUES (?1, ?2, ?3, ?4, ?5)"));
     ASSIGN_OR_RETURN(delete_,
                      writer_->Prepare("DELETE FROM documents WHERE parent = ?1 AND id = ?2"));
@@ -200,8 +200,7 @@ class SqliteEngine final : public Engine {
     return GetWith(reader->get, path);
   }
 
-  Result<std::vector<DocumentRecord>> List(std::string_view parent,
-                                           std::string_view start_after_id,
+  Result<std::vector<DocumentRecord>> List(std::string_view parent, std::string_view start_after_id,
                                            size_t limit) override {
     auto reader = readers_.Acquire();
     Statement& st = reader->list;
@@ -431,7 +430,7 @@ class SqliteEngine final : public Engine {
   SqliteOptions options_;
   std::unique_ptr<Connection> writer_;  // writer thread only (and Open/Close)
   Statement get_, put_, delete_, log_, trim_;
-  int64_t last_time_ = 0;  // writer thread only
+  int64_t last_time_ = 0;                   // writer thread only
   std::vector<CommittedChange> committed_;  // writer thread only: the batch's changes
   CommitObserver observer_;
   ReaderPool readers_;

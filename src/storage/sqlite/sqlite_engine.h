@@ -14,10 +14,10 @@
 namespace hearth::storage {
 
 struct SqliteOptions {
-  std::string path;            // the database file; its folder must exist
-  int readers = 4;             // read connections (at least the readers' thread count)
-  size_t max_batch = 512;      // writes per group commit at most
-  size_t max_queue = 10000;    // queued writes before Write() refuses with `unavailable`
+  std::string path;                  // the database file; its folder must exist
+  int readers = 4;                   // read connections (at least the readers' thread count)
+  size_t max_batch = 512;            // writes per group commit at most
+  size_t max_queue = 10000;          // queued writes before Write() refuses with `unavailable`
   int64_t change_log_keep = 100000;  // change-log entries kept (older are trimmed)
 };
 
