@@ -27,18 +27,27 @@ Status ApiHandler::Authenticate(const http::Request& request) const {
 
 void ApiHandler::Handle(const http::Request& request, http::Responder respond) {
   std::string_view path = request.path;
+  // Routes that need the admin credential (until security rules open them to end users).
+  auto authenticated = [&](const char* route) {
+    Status s = Authenticate(request);
+    if (s.ok()) return true;
+    Response r = Response::Error(s);
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    r.route = route;
+    respond(std::move(r));
+    return false;
+  };
   constexpr std::string_view kDocuments = "/v1/documents";
   if (path.starts_with(kDocuments) &&
       (path.size() == kDocuments.size() || path[kDocuments.size()] == '/')) {
-    if (Status s = Authenticate(request); !s.ok()) {
-      Response r = Response::Error(s);
-      r.headers.emplace_back("WWW-Authenticate", "Bearer");
-      r.route = "documents.unauthenticated";
-      return respond(std::move(r));
-    }
+    if (!authenticated("documents.unauthenticated")) return;
     std::string_view rest = path.substr(kDocuments.size());
     if (!rest.empty()) rest.remove_prefix(1);
     return HandleDocuments(db_, request, rest, std::move(respond));
+  }
+  if (path == "/v1/commit") {
+    if (!authenticated("commit.unauthenticated")) return;
+    return HandleCommit(db_, request, std::move(respond));
   }
   if (path == "/healthz") return HandleHealth(db_, request, std::move(respond));
   if (path == "/metrics") return HandleMetrics(db_, metrics_, request, std::move(respond));

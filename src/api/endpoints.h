@@ -13,6 +13,9 @@ namespace hearth::api {
 void HandleDocuments(db::Database& db, const http::Request& request, std::string_view path,
                      http::Responder respond);
 
+// POST /v1/commit: an atomic batch of up to 500 writes.
+void HandleCommit(db::Database& db, const http::Request& request, http::Responder respond);
+
 // GET /healthz
 void HandleHealth(db::Database& db, const http::Request& request, http::Responder respond);
 // GET /metrics

@@ -1,9 +1,13 @@
 #include "model/json.h"
 
+#include "model/json_view.h"
+
 #include <simdjson.h>
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
+#include <type_traits>
 #include <cmath>
 #include <limits>
 
@@ -249,8 +253,9 @@ Status CheckNoPrefixConflicts(std::vector<FieldPath> paths) {
 
 }  // namespace
 
-Result<WriteData> ParseWriteData(std::string_view json, WriteMode mode) {
-  ASSIGN_OR_RETURN(element root, ParseRoot(json));
+namespace {
+
+Result<WriteData> WriteDataFromElement(element root, WriteMode mode) {
   if (root.type() != element_type::OBJECT) {
     return InvalidArgument("document data must be a JSON object");
   }
@@ -279,6 +284,13 @@ Result<WriteData> ParseWriteData(std::string_view json, WriteMode mode) {
   }
   RETURN_IF_ERROR(CheckNoPrefixConflicts(std::move(all_paths)));
   return out;
+}
+
+}  // namespace
+
+Result<WriteData> ParseWriteData(std::string_view json, WriteMode mode) {
+  ASSIGN_OR_RETURN(element root, ParseRoot(json));
+  return WriteDataFromElement(root, mode);
 }
 
 Result<Map> ParseDocumentJson(std::string_view json) {
@@ -440,6 +452,114 @@ std::string MapToJson(const Map& m) {
   std::string out;
   AppendMapJson(out, m);
   return out;
+}
+
+}  // namespace hearth::model
+
+// JsonView / JsonDocument ---------------------------------------------------------------
+
+namespace hearth::model {
+namespace {
+
+static_assert(sizeof(element) <= 16 && std::is_trivially_copyable_v<element>);
+
+element ElementOf(const unsigned char* storage) {
+  element e;
+  std::memcpy(static_cast<void*>(&e), storage, sizeof(element));
+  return e;
+}
+
+}  // namespace
+
+JsonView::Kind JsonView::kind() const {
+  switch (ElementOf(element_).type()) {
+    case element_type::NULL_VALUE: return Kind::kNull;
+    case element_type::BOOL: return Kind::kBool;
+    case element_type::INT64:
+    case element_type::UINT64: return Kind::kInteger;
+    case element_type::DOUBLE: return Kind::kDouble;
+    case element_type::STRING: return Kind::kString;
+    case element_type::ARRAY: return Kind::kArray;
+    case element_type::OBJECT: return Kind::kObject;
+  }
+  return Kind::kNull;
+}
+
+bool JsonView::AsBool() const { return bool(ElementOf(element_)); }
+int64_t JsonView::AsInteger() const {
+  element e = ElementOf(element_);
+  return e.type() == element_type::INT64 ? int64_t(e) : static_cast<int64_t>(uint64_t(e));
+}
+std::string_view JsonView::AsString() const { return std::string_view(ElementOf(element_)); }
+
+std::vector<JsonView> JsonView::Elements() const {
+  std::vector<JsonView> out;
+  for (element child : simdjson::dom::array(ElementOf(element_))) {
+    JsonView v;
+    std::memcpy(v.element_, static_cast<const void*>(&child), sizeof(element));
+    out.push_back(v);
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string_view, JsonView>> JsonView::Members() const {
+  std::vector<std::pair<std::string_view, JsonView>> out;
+  for (auto [key, child] : simdjson::dom::object(ElementOf(element_))) {
+    JsonView v;
+    std::memcpy(v.element_, static_cast<const void*>(&child), sizeof(element));
+    out.emplace_back(key, v);
+  }
+  return out;
+}
+
+std::optional<JsonView> JsonView::Get(std::string_view key) const {
+  for (auto& [k, v] : Members()) {
+    if (k == key) return v;
+  }
+  return std::nullopt;
+}
+
+Status JsonView::CheckKeys(std::string_view where,
+                           std::initializer_list<std::string_view> allowed) const {
+  std::vector<std::string_view> seen;
+  for (auto& [k, v] : Members()) {
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+      std::string list;
+      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      return InvalidArgument(std::string(where) + ": unknown key '" +
+                             std::string(k.substr(0, 64)) + "' (expected: " + list + ")");
+    }
+    if (std::find(seen.begin(), seen.end(), k) != seen.end()) {
+      return InvalidArgument(std::string(where) + ": key '" + std::string(k) + "' repeated");
+    }
+    seen.push_back(k);
+  }
+  return Status::Ok();
+}
+
+Result<Value> JsonView::ToValue() const {
+  Decoder decoder(nullptr, WriteMode::kSet);
+  return decoder.Decode(ElementOf(element_), 1, FieldPath(), Context::kPlain);
+}
+
+Result<WriteData> JsonView::ToWriteData(WriteMode mode) const {
+  return WriteDataFromElement(ElementOf(element_), mode);
+}
+
+JsonDocument::JsonDocument() : parser_(std::make_unique<simdjson::dom::parser>()) {}
+JsonDocument::JsonDocument(JsonDocument&&) noexcept = default;
+JsonDocument& JsonDocument::operator=(JsonDocument&&) noexcept = default;
+JsonDocument::~JsonDocument() = default;
+
+Result<JsonDocument> JsonDocument::Parse(std::string_view json) {
+  JsonDocument doc;
+  element root;
+  auto error = doc.parser_->parse(json.data(), json.size()).get(root);
+  if (error) {
+    return InvalidArgument(std::string("malformed JSON: ") + simdjson::error_message(error));
+  }
+  std::memcpy(doc.root_.element_, static_cast<const void*>(&root), sizeof(element));
+  return doc;
 }
 
 }  // namespace hearth::model
