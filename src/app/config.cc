@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <sstream>
 
@@ -85,6 +86,32 @@ Status ApplyFile(const std::string& text, Config& config) {
   return Status::Ok();
 }
 
+Result<std::optional<std::string>> ReadFile(const fs::path& file) {
+  std::error_code ec;
+  if (!fs::exists(file, ec)) return std::optional<std::string>();
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) return InvalidArgument("cannot read " + file.string());
+  return std::optional<std::string>(text.str());
+}
+
+// The indexes file named by firebase.json ("firestore": {"indexes": ...}).
+Result<fs::path> IndexesPath(const fs::path& project) {
+  fs::path file = project / "firestore.indexes.json";
+  ASSIGN_OR_RETURN(auto firebase, ReadFile(project / "firebase.json"));
+  if (!firebase) return file;
+  simdjson::dom::parser parser;
+  element root;
+  if (auto error = parser.parse(*firebase).get(root); error) {
+    return InvalidArgument(std::string("firebase.json is not valid JSON: ") +
+                           simdjson::error_message(error));
+  }
+  std::string_view name;
+  if (root["firestore"]["indexes"].get(name) == simdjson::SUCCESS) file = project / name;
+  return file;
+}
+
 }  // namespace
 
 Result<Config> LoadConfig(const ServeFlags& flags) {
@@ -116,6 +143,10 @@ Result<Config> LoadConfig(const ServeFlags& flags) {
   // to where the command runs.
   if (data.is_relative()) data = (flags.data_dir ? fs::absolute(data) : project / data);
   config.data_dir = data.lexically_normal().string();
+  ASSIGN_OR_RETURN(fs::path indexes, IndexesPath(project));
+  config.indexes_path = indexes.lexically_normal().string();
+  ASSIGN_OR_RETURN(auto indexes_text, ReadFile(indexes));
+  if (indexes_text) config.indexes_text = std::move(*indexes_text);
   return config;
 }
 

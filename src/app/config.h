@@ -25,6 +25,10 @@ struct Config {
   std::string data_dir;     // absolute; default PROJECT_DIR/.hearth
   http::ServerOptions server;
   size_t read_threads = 4;
+  // firebase.json's firestore.indexes (default firestore.indexes.json), absolute, and its
+  // text ("{}" when the file does not exist).
+  std::string indexes_path;
+  std::string indexes_text = "{}";
 };
 
 // Reads PROJECT_DIR/hearth.json (optional) and applies `flags`. Unknown keys and wrong

@@ -14,6 +14,7 @@
 #include "base/random.h"
 #include "db/database.h"
 #include "http/server.h"
+#include "query/index.h"
 #include "storage/sqlite/sqlite_engine.h"
 
 namespace hearth::app {
@@ -108,8 +109,17 @@ int RunServe(const ServeFlags& flags) {
   if (!engine.ok()) return Fail(engine.status());
   std::string engine_name(engine.value()->name());
 
-  auto database = std::make_unique<db::Database>(
-      std::move(engine).value(), db::DatabaseOptions{.read_threads = config->read_threads});
+  auto indexes = query::ParseIndexConfig(config->indexes_text);
+  if (!indexes.ok()) {
+    return Fail(InvalidArgument(config->indexes_path + ": " + indexes.status().message()));
+  }
+  auto opened = db::Database::Open(
+      std::move(engine).value(),
+      db::DatabaseOptions{.read_threads = config->read_threads,
+                          .indexes = std::make_shared<query::IndexConfig>(std::move(*indexes)),
+                          .index_config_text = config->indexes_text});
+  if (!opened.ok()) return Fail(opened.status());
+  std::unique_ptr<db::Database> database = std::move(opened).value();
   http::Metrics metrics;
   api::ApiHandler handler(*database, metrics, api::ApiOptions{admin->token});
   http::Server server(config->server, handler, metrics);

@@ -1,5 +1,10 @@
 #include "db/database.h"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "db/index_builder.h"
 #include "model/json.h"
 
 namespace hearth::db {
@@ -7,26 +12,32 @@ namespace {
 
 Status Busy() { return Unavailable("the server is busy; retry shortly"); }
 
-// Runs one mutation inside the engine's transaction.
+// Runs one mutation inside the engine's transaction, index entries included.
 Result<std::optional<storage::DocumentRecord>> ApplyInTxn(const Mutation& m,
+                                                          const query::IndexConfig& indexes,
                                                           storage::WriteTxn& txn) {
   const std::string path = m.path.ToString();
   ASSIGN_OR_RETURN(std::optional<storage::DocumentRecord> current, txn.Get(path));
   RETURN_IF_ERROR(CheckPrecondition(
       m.precondition, path, current ? std::optional<int64_t>(current->update_time) : std::nullopt));
-  if (m.kind == Mutation::Kind::kDelete) {
-    if (current) RETURN_IF_ERROR(txn.Delete(*current));
-    return std::optional<storage::DocumentRecord>();
-  }
-  // A plain set without transforms does not look at the old fields: skip parsing them.
+  // The old fields are needed for merges and transforms, and to find its index entries.
   std::optional<model::Map> current_fields;
-  if (current && (m.mask || !m.transforms.empty())) {
+  if (current) {
     auto parsed = model::ParseDocumentJson(current->data);
     if (!parsed.ok()) {
       return Status(Code::kDataLoss,
                     "stored document '" + path + "' is unreadable: " + parsed.status().message());
     }
     current_fields = std::move(parsed).value();
+  }
+  std::vector<query::IndexEntry> old_entries;
+  if (current) old_entries = query::IndexEntriesFor(m.path, *current_fields, indexes);
+  if (m.kind == Mutation::Kind::kDelete) {
+    if (current) {
+      RETURN_IF_ERROR(ApplyEntryDiff(txn, path, old_entries, {}));
+      RETURN_IF_ERROR(txn.Delete(*current));
+    }
+    return std::optional<storage::DocumentRecord>();
   }
   ASSIGN_OR_RETURN(std::optional<model::Map> next,
                    ApplyMutation(m, std::move(current_fields), txn.commit_time()));
@@ -41,6 +52,8 @@ Result<std::optional<storage::DocumentRecord>> ApplyInTxn(const Mutation& m,
   record.create_time = current ? current->create_time : txn.commit_time();
   record.update_time = txn.commit_time();
   RETURN_IF_ERROR(txn.Put(record, current));
+  RETURN_IF_ERROR(
+      ApplyEntryDiff(txn, path, old_entries, query::IndexEntriesFor(m.path, *next, indexes)));
   return std::optional<storage::DocumentRecord>(std::move(record));
 }
 
@@ -48,6 +61,8 @@ Result<std::optional<storage::DocumentRecord>> ApplyInTxn(const Mutation& m,
 
 Database::Database(std::unique_ptr<storage::Engine> engine, DatabaseOptions options)
     : engine_(std::move(engine)),
+      indexes_(options.indexes ? options.indexes : std::make_shared<query::IndexConfig>()),
+      index_config_text_(std::move(options.index_config_text)),
       cache_(options.cache_bytes),
       readers_(
           std::make_unique<BlockingPool>("hearth-read", options.read_threads, options.read_queue)) {
@@ -55,7 +70,58 @@ Database::Database(std::unique_ptr<storage::Engine> engine, DatabaseOptions opti
       [this](const std::vector<storage::CommittedChange>& changes) { cache_.Apply(changes); });
 }
 
+Result<std::unique_ptr<Database>> Database::Open(std::unique_ptr<storage::Engine> engine,
+                                                 DatabaseOptions options) {
+  std::unique_ptr<Database> db(new Database(std::move(engine), std::move(options)));
+  ASSIGN_OR_RETURN(auto to_build, PrepareIndexes(*db->engine_, *db->indexes_,
+                                                 db->index_config_text_));
+  {
+    std::lock_guard lock(db->ready_mu_);
+    for (const auto& index : db->indexes_->composites) {
+      bool building = std::find(to_build.begin(), to_build.end(), index) != to_build.end();
+      if (!building) db->ready_.insert(index.Spec());
+    }
+  }
+  if (!to_build.empty()) {
+    Database* raw = db.get();
+    db->builder_ = std::thread([raw, to_build = std::move(to_build)]() mutable {
+      raw->BuildIndexes(std::move(to_build));
+    });
+  }
+  return db;
+}
+
+void Database::BuildIndexes(std::vector<query::CompositeIndex> indexes) {
+  for (const auto& index : indexes) {
+    Status s = BuildComposite(*engine_, index, stopping_);
+    if (stopping_) return;
+    if (!s.ok()) {
+      spdlog::error("indexes: building {} failed: {}", index.Spec(), s.ToString());
+      continue;
+    }
+    std::lock_guard lock(ready_mu_);
+    ready_.insert(index.Spec());
+    spdlog::info("indexes: {} is ready", index.Spec());
+  }
+}
+
+bool Database::IsReady(const query::CompositeIndex& index) const {
+  std::lock_guard lock(ready_mu_);
+  return ready_.contains(index.Spec());
+}
+
+void Database::RunQuery(query::Query q, Callback<QueryResult> done) {
+  auto shared_done = std::make_shared<decltype(done)>(std::move(done));
+  bool queued = readers_->TrySubmit([this, q = std::move(q), shared_done] {
+    (*shared_done)(ExecuteQuery(*engine_, q, *indexes_,
+                                [this](const query::CompositeIndex& i) { return IsReady(i); }));
+  });
+  if (!queued) (*shared_done)(Busy());
+}
+
 Database::~Database() {
+  stopping_ = true;
+  if (builder_.joinable()) builder_.join();
   readers_.reset();  // drains queued reads
   engine_->Close();  // commits queued writes
 }
@@ -92,13 +158,13 @@ void Database::Commit(std::vector<Mutation> mutations, Callback<CommitResult> do
   };
   auto state = std::make_shared<State>(State{std::move(mutations), {}, std::move(done)});
   engine_->Write(
-      [state](storage::WriteTxn& txn) -> Status {
+      [state, indexes = indexes_](storage::WriteTxn& txn) -> Status {
         // The write function may run again only if a previous attempt failed, so start over.
         state->result.documents.clear();
         state->result.commit_time = txn.commit_time();
         const bool many = state->mutations.size() > 1;
         for (size_t i = 0; i < state->mutations.size(); ++i) {
-          auto written = ApplyInTxn(state->mutations[i], txn);
+          auto written = ApplyInTxn(state->mutations[i], *indexes, txn);
           if (!written.ok()) {
             if (!many) return written.status();
             return Status(written.status().code(),

@@ -12,10 +12,18 @@
 #include <string>
 #include <vector>
 
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
 #include "base/blocking_pool.h"
 #include "base/status.h"
 #include "db/document_cache.h"
 #include "db/mutation.h"
+#include "db/query_executor.h"
+#include "query/index.h"
+#include "query/query.h"
 #include "storage/engine.h"
 
 namespace hearth::db {
@@ -24,6 +32,10 @@ struct DatabaseOptions {
   size_t read_threads = 4;
   size_t read_queue = 4096;
   size_t cache_bytes = 64 * 1024 * 1024;  // DocumentCache budget; 0 disables it
+  // The project's firestore.indexes.json, parsed, and its text (kept in the store to
+  // notice changes). Default: no overrides, no composite indexes.
+  std::shared_ptr<const query::IndexConfig> indexes;
+  std::string index_config_text = "{}";
 };
 
 struct CommitResult {
@@ -37,8 +49,12 @@ class Database {
   template <typename T>
   using Callback = std::function<void(Result<T>)>;
 
-  Database(std::unique_ptr<storage::Engine> engine, DatabaseOptions options);
-  // Finishes queued reads and writes, then closes the engine.
+  // Prepares the indexes the configuration asks for (blocking when existing documents
+  // need automatic entries), then starts building new composite indexes in the
+  // background, and is ready to serve.
+  static Result<std::unique_ptr<Database>> Open(std::unique_ptr<storage::Engine> engine,
+                                                DatabaseOptions options);
+  // Stops index builds, finishes queued reads and writes, then closes the engine.
   ~Database();
 
   // REQUIRES: `path` is a valid document path. A document in the cache is answered at
@@ -51,13 +67,28 @@ class Database {
   // names its index when there is more than one.
   void Commit(std::vector<Mutation> mutations, Callback<CommitResult> done);
 
+  // Runs a query (from the read pool). Errors: `failed-precondition` when it needs an
+  // index that is not declared (the message holds the entry to add) or still building;
+  // `not-found` for a cursor document that does not exist.
+  void RunQuery(query::Query q, Callback<QueryResult> done);
+
   // Runs `job` on the read pool; false if the pool is saturated.
   [[nodiscard]] bool RunBlocking(std::function<void()> job);
 
   storage::Engine& engine() { return *engine_; }
 
  private:
+  Database(std::unique_ptr<storage::Engine> engine, DatabaseOptions options);
+  bool IsReady(const query::CompositeIndex& index) const;
+  void BuildIndexes(std::vector<query::CompositeIndex> indexes);
+
   std::unique_ptr<storage::Engine> engine_;
+  std::shared_ptr<const query::IndexConfig> indexes_;
+  std::string index_config_text_;
+  mutable std::mutex ready_mu_;
+  std::set<std::string> ready_;  // GUARDED_BY(ready_mu_): specs of built composites
+  std::atomic<bool> stopping_{false};
+  std::thread builder_;
   DocumentCache cache_;
   std::unique_ptr<BlockingPool> readers_;
 };

@@ -17,7 +17,10 @@ Status ValidateFieldName(std::string_view name) {
   return Status::Ok();
 }
 
+FieldPath FieldPath::DocumentName() { return FieldPath({"__name__"}); }
+
 Result<FieldPath> FieldPath::Parse(std::string_view dotted) {
+  if (dotted == "__name__") return DocumentName();
   auto bad = [&](std::string_view why) {
     return InvalidArgument("invalid field path '" + std::string(dotted.substr(0, 200)) +
                            "': " + std::string(why));

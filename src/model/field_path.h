@@ -25,6 +25,10 @@ class FieldPath {
   static Result<FieldPath> Parse(std::string_view dotted);
   // One segment per element, no parsing (for map keys taken verbatim). Validates names.
   static Result<FieldPath> FromSegments(std::vector<std::string> segments);
+  // The special path "__name__": a document's own name, for ordering and filters. Parse()
+  // returns it for exactly "__name__"; it never names a stored field.
+  static FieldPath DocumentName();
+  bool IsDocumentName() const { return segments_.size() == 1 && segments_[0] == "__name__"; }
 
   const std::vector<std::string>& segments() const { return segments_; }
   size_t size() const { return segments_.size(); }

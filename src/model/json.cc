@@ -271,6 +271,9 @@ Result<WriteData> WriteDataFromElement(element root, WriteMode mode) {
   std::vector<FieldPath> all_paths;
   for (auto [key, child] : simdjson::dom::object(root)) {
     ASSIGN_OR_RETURN(FieldPath path, FieldPath::Parse(key));
+    if (path.IsDocumentName()) {
+      return InvalidArgument("field names of the form __.*__ are reserved: '__name__'");
+    }
     all_paths.push_back(path);
     if (Decoder::IsTransformObject(child)) {
       RETURN_IF_ERROR(decoder.AddTransform(simdjson::dom::object(child), path, true));

@@ -7,6 +7,7 @@
 // concurrent writes share one transaction and one fsync.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -23,6 +24,38 @@ struct DocumentRecord {
   std::string data;         // the fields, as canonical JSON (model::MapToJson)
   int64_t create_time = 0;  // microseconds since the epoch
   int64_t update_time = 0;  // microseconds; unique per commit, increasing
+};
+
+// One entry of an index (see query/index.h): the document it points to is passed along.
+struct IndexKey {
+  int64_t index_id = 0;
+  std::string parent;  // collection path, or "" for collection-group scope
+  std::string key;     // order-preserving encoding, ends with the document name
+  auto operator<=>(const IndexKey&) const = default;
+};
+
+// A range of one index, keys in [lower, upper), in key order or reversed.
+struct IndexRange {
+  int64_t index_id = 0;
+  std::string parent;
+  std::string lower;                 // inclusive; "" from the start
+  std::optional<std::string> upper;  // exclusive; nullopt to the end
+  bool reverse = false;
+  size_t limit = 100;
+};
+
+// A range of one collection's documents by ID, in [lower, upper), by ID or reversed.
+struct IdRange {
+  std::string parent;                // the collection path
+  std::string lower;                 // inclusive; "" from the start
+  std::optional<std::string> upper;  // exclusive
+  bool reverse = false;
+  size_t limit = 100;
+};
+
+struct IndexedDocument {
+  std::string key;  // the index key (or, for an IdRange, the ID)
+  DocumentRecord doc;
 };
 
 // One committed change to one document, as the change log keeps it.
@@ -54,6 +87,14 @@ class WriteTxn {
   virtual Status Put(const DocumentRecord& after, const std::optional<DocumentRecord>& before) = 0;
   // Removes `before.path`; logs the change.
   virtual Status Delete(const DocumentRecord& before) = 0;
+  // Index entries pointing at `doc_path`; an existing identical entry is kept.
+  virtual Status PutIndexEntries(std::string_view doc_path, const std::vector<IndexKey>& keys) = 0;
+  virtual Status DeleteIndexEntries(const std::vector<IndexKey>& keys) = 0;
+  // Removes every entry of an index.
+  virtual Status DropIndex(int64_t index_id) = 0;
+  // Small persistent settings (index states and the like).
+  virtual Status PutMeta(std::string_view key, std::string_view value) = 0;
+  virtual Status DeleteMeta(std::string_view key) = 0;
 };
 
 class Engine {
@@ -80,6 +121,15 @@ class Engine {
   virtual Result<std::vector<DocumentRecord>> List(std::string_view parent,
                                                    std::string_view start_after_id,
                                                    size_t limit) = 0;
+  // The documents an index range points to, with their keys.
+  virtual Result<std::vector<IndexedDocument>> ScanIndex(const IndexRange& range) = 0;
+  // A range of one collection by ID.
+  virtual Result<std::vector<IndexedDocument>> ScanIds(const IdRange& range) = 0;
+  // Every document, ordered by (collection path, ID), after (parent, id); for rebuilds.
+  virtual Result<std::vector<DocumentRecord>> ScanAll(std::string_view after_parent,
+                                                      std::string_view after_id,
+                                                      size_t limit) = 0;
+  virtual Result<std::optional<std::string>> ReadMeta(std::string_view key) = 0;
   // Changes with seq > `after_seq`, oldest first.
   virtual Result<std::vector<ChangeRecord>> ReadChanges(int64_t after_seq, size_t limit) = 0;
 

@@ -20,7 +20,9 @@ class DatabaseTest : public ::testing::Test {
   void SetUp() override {
     auto engine = storage::OpenSqlite({.path = dir_.path() + "/db"});
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-    db_ = std::make_unique<Database>(std::move(engine).value(), DatabaseOptions{});
+    auto db = Database::Open(std::move(engine).value(), DatabaseOptions{});
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
   }
 
   Result<CommitResult> Commit(std::vector<Mutation> mutations) {

@@ -43,6 +43,9 @@ Statement& Statement::operator=(Statement&& other) noexcept {
 void Statement::BindText(int index, std::string_view text) {
   sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
 }
+void Statement::BindBlob(int index, std::string_view bytes) {
+  sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_STATIC);
+}
 void Statement::BindInt(int index, int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
 void Statement::BindNull(int index) { sqlite3_bind_null(stmt_, index); }
 
@@ -61,7 +64,8 @@ Status Statement::Run() {
 }
 
 std::string_view Statement::ColumnText(int index) const {
-  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, index));
+  // Blob access returns the bytes unconverted (text columns are UTF-8 already).
+  const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, index));
   int n = sqlite3_column_bytes(stmt_, index);
   return p ? std::string_view(p, static_cast<size_t>(n)) : std::string_view();
 }

@@ -23,6 +23,7 @@ class Statement {
   Statement& operator=(Statement&& other) noexcept;
 
   void BindText(int index, std::string_view text);
+  void BindBlob(int index, std::string_view bytes);
   void BindInt(int index, int64_t value);
   void BindNull(int index);
 

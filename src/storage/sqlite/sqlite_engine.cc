@@ -41,7 +41,33 @@ CREATE TABLE changes (
   after       TEXT
 );
 )sql",
+    // 2: index entries (query/index.h) and small persistent settings. Documents written
+    // before this version get their automatic index entries from a rebuild on open
+    // (db/indexing), which the "auto-index" setting asks for.
+    R"sql(
+CREATE TABLE index_entries (
+  index_id   INTEGER NOT NULL,
+  parent     TEXT    NOT NULL,
+  key        BLOB    NOT NULL,
+  doc_parent TEXT    NOT NULL,
+  doc_id     TEXT    NOT NULL,
+  PRIMARY KEY (index_id, parent, key)
+) WITHOUT ROWID;
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('auto-index', 'rebuild');
+)sql",
 };
+
+constexpr std::string_view kScanColumns =
+    "SELECT e.key, d.data, d.create_time, d.update_time, d.parent, d.id FROM index_entries e "
+    "JOIN documents d ON d.parent = e.doc_parent AND d.id = e.doc_id "
+    "WHERE e.index_id = ?1 AND e.parent = ?2 AND e.key >= ?3 AND e.key < ?4 ";
+
+// Larger than every key: keys start with a type tag (or its inverse), never 0xFF.
+constexpr std::string_view kKeyMax = "\xff\xff";
 
 // "users/u1/posts/p" -> ("users/u1/posts", "p").
 std::pair<std::string_view, std::string_view> SplitPath(std::string_view path) {
@@ -81,6 +107,10 @@ class ReaderPool {
     Statement list;
     Statement changes;
     Statement ping;
+    Statement scan_forward, scan_reverse;
+    Statement ids_forward, ids_reverse;
+    Statement all;
+    Statement meta;
   };
 
   Status Init(const std::string& path, int count) {
@@ -99,6 +129,23 @@ class ReaderPool {
                        reader->conn->Prepare("SELECT seq, commit_time, path, before, after FROM "
                                              "changes WHERE seq > ?1 ORDER BY seq LIMIT ?2"));
       ASSIGN_OR_RETURN(reader->ping, reader->conn->Prepare("SELECT count(*) FROM sqlite_schema"));
+      ASSIGN_OR_RETURN(reader->scan_forward, reader->conn->Prepare(std::string(kScanColumns) +
+                                                                   "ORDER BY e.key LIMIT ?5"));
+      ASSIGN_OR_RETURN(reader->scan_reverse, reader->conn->Prepare(std::string(kScanColumns) +
+                                                                   "ORDER BY e.key DESC LIMIT ?5"));
+      constexpr std::string_view kIds =
+          "SELECT id, data, create_time, update_time, parent, id FROM documents "
+          "WHERE parent = ?1 AND id >= ?2 AND (?3 IS NULL OR id < ?3) ";
+      ASSIGN_OR_RETURN(reader->ids_forward,
+                       reader->conn->Prepare(std::string(kIds) + "ORDER BY id LIMIT ?4"));
+      ASSIGN_OR_RETURN(reader->ids_reverse,
+                       reader->conn->Prepare(std::string(kIds) + "ORDER BY id DESC LIMIT ?4"));
+      ASSIGN_OR_RETURN(reader->all, reader->conn->Prepare(
+                                        "SELECT data, create_time, update_time, parent, id FROM "
+                                        "documents WHERE (parent, id) > (?1, ?2) "
+                                        "ORDER BY parent, id LIMIT ?3"));
+      ASSIGN_OR_RETURN(reader->meta,
+                       reader->conn->Prepare("SELECT value FROM meta WHERE key = ?1"));
       free_.push_back(std::move(reader));
     }
     return Status::Ok();
@@ -157,6 +204,11 @@ class SqliteWriteTxn final : public WriteTxn {
   Result<std::optional<DocumentRecord>> Get(std::string_view path) override;
   Status Put(const DocumentRecord& after, const std::optional<DocumentRecord>& before) override;
   Status Delete(const DocumentRecord& before) override;
+  Status PutIndexEntries(std::string_view doc_path, const std::vector<IndexKey>& keys) override;
+  Status DeleteIndexEntries(const std::vector<IndexKey>& keys) override;
+  Status DropIndex(int64_t index_id) override;
+  Status PutMeta(std::string_view key, std::string_view value) override;
+  Status DeleteMeta(std::string_view key) override;
 
  private:
   SqliteEngine* engine_;
@@ -184,6 +236,16 @@ class SqliteEngine final : public Engine {
                                             "after) VALUES (?1, ?2, ?3, ?4)"));
     ASSIGN_OR_RETURN(trim_, writer_->Prepare("DELETE FROM changes WHERE seq <= "
                                              "(SELECT max(seq) FROM changes) - ?1"));
+    ASSIGN_OR_RETURN(put_entry_, writer_->Prepare(
+                                     "INSERT OR IGNORE INTO index_entries (index_id, parent, key, "
+                                     "doc_parent, doc_id) VALUES (?1, ?2, ?3, ?4, ?5)"));
+    ASSIGN_OR_RETURN(delete_entry_, writer_->Prepare("DELETE FROM index_entries WHERE index_id = "
+                                                     "?1 AND parent = ?2 AND key = ?3"));
+    ASSIGN_OR_RETURN(drop_index_,
+                     writer_->Prepare("DELETE FROM index_entries WHERE index_id = ?1"));
+    ASSIGN_OR_RETURN(put_meta_, writer_->Prepare(
+                                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)"));
+    ASSIGN_OR_RETURN(delete_meta_, writer_->Prepare("DELETE FROM meta WHERE key = ?1"));
     ASSIGN_OR_RETURN(last_time_, LastCommitTime());
     RETURN_IF_ERROR(readers_.Init(options_.path, std::max(1, options_.readers)));
     readers_.SetTotal();
@@ -218,6 +280,65 @@ class SqliteEngine final : public Engine {
       out.push_back(ReadDocumentRow(st, parent, true));
     }
     st.Reset();
+    return out;
+  }
+
+  Result<std::vector<IndexedDocument>> ScanIndex(const IndexRange& range) override {
+    auto reader = readers_.Acquire();
+    Statement& st = range.reverse ? reader->scan_reverse : reader->scan_forward;
+    st.BindInt(1, range.index_id);
+    st.BindText(2, range.parent);
+    st.BindBlob(3, range.lower);
+    st.BindBlob(4, range.upper ? std::string_view(*range.upper) : kKeyMax);
+    st.BindInt(5, static_cast<int64_t>(range.limit));
+    return ReadIndexed(st);
+  }
+
+  Result<std::vector<IndexedDocument>> ScanIds(const IdRange& range) override {
+    auto reader = readers_.Acquire();
+    Statement& st = range.reverse ? reader->ids_reverse : reader->ids_forward;
+    st.BindText(1, range.parent);
+    st.BindText(2, range.lower);
+    range.upper ? st.BindText(3, *range.upper) : st.BindNull(3);
+    st.BindInt(4, static_cast<int64_t>(range.limit));
+    return ReadIndexed(st);
+  }
+
+  Result<std::vector<DocumentRecord>> ScanAll(std::string_view after_parent,
+                                              std::string_view after_id, size_t limit) override {
+    auto reader = readers_.Acquire();
+    Statement& st = reader->all;
+    st.BindText(1, after_parent);
+    st.BindText(2, after_id);
+    st.BindInt(3, static_cast<int64_t>(limit));
+    std::vector<DocumentRecord> out;
+    for (;;) {
+      auto row = st.Step();
+      if (!row.ok()) {
+        st.Reset();
+        return row.status();
+      }
+      if (!*row) break;
+      DocumentRecord r;
+      r.path = std::string(st.ColumnText(3)) + "/" + std::string(st.ColumnText(4));
+      r.data = std::string(st.ColumnText(0));
+      r.create_time = st.ColumnInt(1);
+      r.update_time = st.ColumnInt(2);
+      out.push_back(std::move(r));
+    }
+    st.Reset();
+    return out;
+  }
+
+  Result<std::optional<std::string>> ReadMeta(std::string_view key) override {
+    auto reader = readers_.Acquire();
+    Statement& st = reader->meta;
+    st.BindText(1, key);
+    auto row = st.Step();
+    std::optional<std::string> out;
+    if (row.ok() && *row) out = std::string(st.ColumnText(0));
+    st.Reset();
+    if (!row.ok()) return row.status();
     return out;
   }
 
@@ -295,6 +416,11 @@ class SqliteEngine final : public Engine {
       delete_ = Statement();
       log_ = Statement();
       trim_ = Statement();
+      put_entry_ = Statement();
+      delete_entry_ = Statement();
+      drop_index_ = Statement();
+      put_meta_ = Statement();
+      delete_meta_ = Statement();
       writer_.reset();
     }
   }
@@ -316,6 +442,31 @@ class SqliteEngine final : public Engine {
     if (row.ok() && *row) out = ReadDocumentRow(st, path, false);
     st.Reset();
     if (!row.ok()) return row.status();
+    return out;
+  }
+
+  // Rows of (key, data, create_time, update_time, parent, id).
+  static Result<std::vector<IndexedDocument>> ReadIndexed(Statement& st) {
+    std::vector<IndexedDocument> out;
+    for (;;) {
+      auto row = st.Step();
+      if (!row.ok()) {
+        st.Reset();
+        return row.status();
+      }
+      if (!*row) break;
+      IndexedDocument d;
+      d.key = std::string(st.ColumnText(0));
+      d.doc.data = std::string(st.ColumnText(1));
+      d.doc.create_time = st.ColumnInt(2);
+      d.doc.update_time = st.ColumnInt(3);
+      std::string_view parent = st.ColumnText(4);
+      std::string_view id = st.ColumnText(5);
+      d.doc.path.reserve(parent.size() + id.size() + 1);
+      d.doc.path.append(parent).append("/").append(id);
+      out.push_back(std::move(d));
+    }
+    st.Reset();
     return out;
   }
 
@@ -430,6 +581,7 @@ class SqliteEngine final : public Engine {
   SqliteOptions options_;
   std::unique_ptr<Connection> writer_;  // writer thread only (and Open/Close)
   Statement get_, put_, delete_, log_, trim_;
+  Statement put_entry_, delete_entry_, drop_index_, put_meta_, delete_meta_;
   int64_t last_time_ = 0;                   // writer thread only
   std::vector<CommittedChange> committed_;  // writer thread only: the batch's changes
   CommitObserver observer_;
@@ -475,6 +627,61 @@ Status SqliteWriteTxn::Delete(const DocumentRecord& before) {
   RETURN_IF_ERROR(engine_->Log(commit_time_, before.path, &before.data, nullptr));
   engine_->committed_.push_back({before.path, std::nullopt});
   return Status::Ok();
+}
+
+Status SqliteWriteTxn::PutIndexEntries(std::string_view doc_path,
+                                       const std::vector<IndexKey>& keys) {
+  auto [parent, id] = SplitPath(doc_path);
+  Statement& st = engine_->put_entry_;
+  for (const IndexKey& k : keys) {
+    st.BindInt(1, k.index_id);
+    st.BindText(2, k.parent);
+    st.BindBlob(3, k.key);
+    st.BindText(4, parent);
+    st.BindText(5, id);
+    Status s = st.Run();
+    st.Reset();
+    RETURN_IF_ERROR(s);
+  }
+  return Status::Ok();
+}
+
+Status SqliteWriteTxn::DeleteIndexEntries(const std::vector<IndexKey>& keys) {
+  Statement& st = engine_->delete_entry_;
+  for (const IndexKey& k : keys) {
+    st.BindInt(1, k.index_id);
+    st.BindText(2, k.parent);
+    st.BindBlob(3, k.key);
+    Status s = st.Run();
+    st.Reset();
+    RETURN_IF_ERROR(s);
+  }
+  return Status::Ok();
+}
+
+Status SqliteWriteTxn::DropIndex(int64_t index_id) {
+  Statement& st = engine_->drop_index_;
+  st.BindInt(1, index_id);
+  Status s = st.Run();
+  st.Reset();
+  return s;
+}
+
+Status SqliteWriteTxn::PutMeta(std::string_view key, std::string_view value) {
+  Statement& st = engine_->put_meta_;
+  st.BindText(1, key);
+  st.BindText(2, value);
+  Status s = st.Run();
+  st.Reset();
+  return s;
+}
+
+Status SqliteWriteTxn::DeleteMeta(std::string_view key) {
+  Statement& st = engine_->delete_meta_;
+  st.BindText(1, key);
+  Status s = st.Run();
+  st.Reset();
+  return s;
 }
 
 }  // namespace
