@@ -49,6 +49,10 @@ void ApiHandler::Handle(const http::Request& request, http::Responder respond) {
     if (!authenticated("commit.unauthenticated")) return;
     return HandleCommit(db_, request, std::move(respond));
   }
+  if (path == "/v1/query") {
+    if (!authenticated("query.unauthenticated")) return;
+    return HandleQuery(db_, request, std::move(respond));
+  }
   if (path == "/healthz") return HandleHealth(db_, request, std::move(respond));
   if (path == "/metrics") return HandleMetrics(db_, metrics_, request, std::move(respond));
   Response r = Response::Error(

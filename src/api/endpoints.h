@@ -16,6 +16,9 @@ void HandleDocuments(db::Database& db, const http::Request& request, std::string
 // POST /v1/commit: an atomic batch of up to 500 writes.
 void HandleCommit(db::Database& db, const http::Request& request, http::Responder respond);
 
+// POST /v1/query: a structured query, or aggregations over one.
+void HandleQuery(db::Database& db, const http::Request& request, http::Responder respond);
+
 // GET /healthz
 void HandleHealth(db::Database& db, const http::Request& request, http::Responder respond);
 // GET /metrics
