@@ -153,7 +153,7 @@ class Planner {
   std::vector<Order> ServedOrder(const Conjunct& c) const {
     std::vector<Order> out;
     for (const Order& o : q_.order) {
-      if (o.field.IsDocumentName()) continue;
+      if (o.field.IsDocumentName()) break;  // names are unique: later fields never matter
       bool fixed = std::any_of(c.equalities.begin(), c.equalities.end(),
                                [&](const FieldFilter* f) { return f->field == o.field; });
       if (!fixed) out.push_back(o);
