@@ -49,6 +49,14 @@ void ApiHandler::Handle(const http::Request& request, http::Responder respond) {
     if (!authenticated("commit.unauthenticated")) return;
     return HandleCommit(db_, request, std::move(respond));
   }
+  constexpr std::string_view kTransactions = "/v1/transactions";
+  if (path.starts_with(kTransactions) &&
+      (path.size() == kTransactions.size() || path[kTransactions.size()] == '/')) {
+    if (!authenticated("transactions.unauthenticated")) return;
+    std::string_view id = path.substr(kTransactions.size());
+    if (!id.empty()) id.remove_prefix(1);
+    return HandleTransactions(db_, request, id, std::move(respond));
+  }
   if (path == "/v1/query") {
     if (!authenticated("query.unauthenticated")) return;
     return HandleQuery(db_, request, std::move(respond));

@@ -114,11 +114,21 @@ Result<db::Mutation> ParseWrite(const JsonView& write, size_t index) {
   return m;
 }
 
-Result<std::vector<db::Mutation>> ParseCommit(std::string_view body) {
+struct ParsedCommit {
+  std::vector<db::Mutation> mutations;
+  std::optional<std::string> transaction;
+};
+
+Result<ParsedCommit> ParseCommit(std::string_view body) {
   ASSIGN_OR_RETURN(model::JsonDocument doc, model::JsonDocument::Parse(body));
   JsonView root = doc.root();
   if (!root.is_object()) return InvalidArgument("the body must be {\"writes\": [...]}");
-  RETURN_IF_ERROR(root.CheckKeys("body", {"writes"}));
+  RETURN_IF_ERROR(root.CheckKeys("body", {"writes", "transaction"}));
+  ParsedCommit out;
+  if (auto txn = root.Get("transaction")) {
+    if (!txn->is_string()) return InvalidArgument("\"transaction\" must be a transaction ID");
+    out.transaction = std::string(txn->AsString());
+  }
   auto writes = root.Get("writes");
   if (!writes || !writes->is_array()) {
     return InvalidArgument("\"writes\" (an array of writes) is required");
@@ -128,13 +138,12 @@ Result<std::vector<db::Mutation>> ParseCommit(std::string_view body) {
     return InvalidArgument("a commit holds at most 500 writes; this one has " +
                            std::to_string(elements.size()));
   }
-  std::vector<db::Mutation> mutations;
-  mutations.reserve(elements.size());
+  out.mutations.reserve(elements.size());
   for (size_t i = 0; i < elements.size(); ++i) {
     ASSIGN_OR_RETURN(db::Mutation m, ParseWrite(elements[i], i));
-    mutations.push_back(std::move(m));
+    out.mutations.push_back(std::move(m));
   }
-  return mutations;
+  return out;
 }
 
 }  // namespace
@@ -149,11 +158,11 @@ void HandleCommit(db::Database& db, const http::Request& request, http::Responde
     respond(std::move(r));
   };
   if (!request.query.empty()) return fail(InvalidArgument("/v1/commit takes no query parameters"));
-  auto mutations = ParseCommit(request.body);
-  if (!mutations.ok()) return fail(mutations.status());
+  auto parsed = ParseCommit(request.body);
+  if (!parsed.ok()) return fail(parsed.status());
   std::vector<std::string> paths;
-  for (const auto& m : *mutations) paths.push_back(m.path.ToString());
-  db.Commit(std::move(mutations).value(),
+  for (const auto& m : parsed->mutations) paths.push_back(m.path.ToString());
+  db.Commit(std::move(parsed->mutations), std::move(parsed->transaction),
             [respond = std::move(respond), paths = std::move(paths)](auto result) {
               Response r;
               r.route = "commit";

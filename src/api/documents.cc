@@ -50,6 +50,7 @@ struct QueryParams {
   bool merge = false;
   std::optional<size_t> page_size;
   std::optional<std::string> page_token;
+  std::optional<std::string> transaction;
 };
 
 Result<bool> ParseBool(std::string_view name, std::string_view v) {
@@ -86,6 +87,8 @@ Result<QueryParams> ParseParams(std::string_view query,
       p.page_size = n;
     } else if (key == "pageToken") {
       p.page_token = value;
+    } else if (key == "transaction") {
+      p.transaction = value;
     }
   }
   return p;
@@ -130,10 +133,10 @@ Response WithRoute(Response r, const char* route) {
 }
 
 void Get(db::Database& db, const Request& request, model::ResourcePath path, Responder respond) {
-  auto params = ParseParams(request.query, {});
+  auto params = ParseParams(request.query, {"transaction"});
   if (!params.ok()) return respond(WithRoute(Response::Error(params.status()), "documents.get"));
   std::string if_none_match(request.Header("If-None-Match"));
-  db.Get(path.ToString(), [respond = std::move(respond), if_none_match](auto result) {
+  auto answer = [respond = std::move(respond), if_none_match](auto result) {
     if (!result.ok()) return respond(WithRoute(Response::Error(result.status()), "documents.get"));
     if (!result->has_value()) {
       return respond(
@@ -151,7 +154,12 @@ void Get(db::Database& db, const Request& request, model::ResourcePath path, Res
     }
     r.headers.emplace_back("ETag", std::move(etag));
     respond(std::move(r));
-  });
+  };
+  if (params->transaction) {
+    db.GetInTransaction(*params->transaction, path.ToString(), std::move(answer));
+  } else {
+    db.Get(path.ToString(), std::move(answer));
+  }
 }
 
 void List(db::Database& db, const Request& request, model::ResourcePath path, Responder respond) {

@@ -19,6 +19,11 @@ void HandleCommit(db::Database& db, const http::Request& request, http::Responde
 // POST /v1/query: a structured query, or aggregations over one.
 void HandleQuery(db::Database& db, const http::Request& request, http::Responder respond);
 
+// POST /v1/transactions (begin; body {} or {"readOnly": true}), DELETE
+// /v1/transactions/{id} (roll back). `id` is empty for the collection route.
+void HandleTransactions(db::Database& db, const http::Request& request, std::string_view id,
+                        http::Responder respond);
+
 // GET /healthz
 void HandleHealth(db::Database& db, const http::Request& request, http::Responder respond);
 // GET /metrics

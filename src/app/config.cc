@@ -68,6 +68,9 @@ Status ApplyFile(const std::string& text, Config& config) {
         } else if (lkey == "requestTimeoutMs") {
           ASSIGN_OR_RETURN(int64_t n, Int(lvalue, "limits.requestTimeoutMs", 100, 3'600'000));
           config.server.request_timeout = std::chrono::milliseconds(n);
+        } else if (lkey == "transactionTimeoutMs") {
+          ASSIGN_OR_RETURN(int64_t n, Int(lvalue, "limits.transactionTimeoutMs", 100, 3'600'000));
+          config.transaction_lifetime_micros = n * 1000;
         } else if (lkey == "maxConnections") {
           ASSIGN_OR_RETURN(int64_t n, Int(lvalue, "limits.maxConnections", 1, 1'000'000));
           config.server.max_connections = static_cast<size_t>(n);

@@ -25,6 +25,7 @@ struct Config {
   std::string data_dir;     // absolute; default PROJECT_DIR/.hearth
   http::ServerOptions server;
   size_t read_threads = 4;
+  int64_t transaction_lifetime_micros = 60'000'000;
   // firebase.json's firestore.indexes (default firestore.indexes.json), absolute, and its
   // text ("{}" when the file does not exist).
   std::string indexes_path;

@@ -117,7 +117,8 @@ int RunServe(const ServeFlags& flags) {
       std::move(engine).value(),
       db::DatabaseOptions{.read_threads = config->read_threads,
                           .indexes = std::make_shared<query::IndexConfig>(std::move(*indexes)),
-                          .index_config_text = config->indexes_text});
+                          .index_config_text = config->indexes_text,
+                          .transaction_lifetime_micros = config->transaction_lifetime_micros});
   if (!opened.ok()) return Fail(opened.status());
   std::unique_ptr<db::Database> database = std::move(opened).value();
   http::Metrics metrics;

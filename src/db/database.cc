@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/clock.h"
 #include "db/index_builder.h"
 #include "model/json.h"
 
@@ -63,6 +64,8 @@ Database::Database(std::unique_ptr<storage::Engine> engine, DatabaseOptions opti
     : engine_(std::move(engine)),
       indexes_(options.indexes ? options.indexes : std::make_shared<query::IndexConfig>()),
       index_config_text_(std::move(options.index_config_text)),
+      transactions_(SystemClock(), options.transaction_lifetime_micros,
+                    options.max_open_transactions),
       cache_(options.cache_bytes),
       readers_(
           std::make_unique<BlockingPool>("hearth-read", options.read_threads, options.read_queue)) {
@@ -150,15 +153,71 @@ void Database::List(std::string parent, std::string start_after_id, size_t limit
   if (!queued) (*shared_done)(Busy());
 }
 
+void Database::GetInTransaction(std::string transaction, std::string path,
+                                Callback<std::optional<storage::DocumentRecord>> done) {
+  auto shared_done = std::make_shared<decltype(done)>(std::move(done));
+  bool queued = readers_->TrySubmit([this, transaction = std::move(transaction),
+                                     path = std::move(path), shared_done] {
+    auto fail = [&](Status s) { (*shared_done)(std::move(s)); };
+    auto state = transactions_.Get(transaction);
+    if (!state.ok()) return fail(state.status());
+    auto doc = engine_->Get(path);
+    if (!doc.ok()) return fail(doc.status());
+    if (state->read_only) {
+      // Everything read so far must still be current: then all reads are one snapshot.
+      Status valid = ValidateReads(*state, [&](const std::string& p) -> Result<std::optional<int64_t>> {
+        ASSIGN_OR_RETURN(auto d, engine_->Get(p));
+        return d ? std::optional<int64_t>(d->update_time) : std::nullopt;
+      });
+      if (!valid.ok()) return fail(valid);
+    }
+    Status recorded = transactions_.RecordRead(
+        transaction, path, *doc ? std::optional<int64_t>((*doc)->update_time) : std::nullopt);
+    if (!recorded.ok()) return fail(recorded);
+    (*shared_done)(std::move(doc));
+  });
+  if (!queued) (*shared_done)(Busy());
+}
+
 void Database::Commit(std::vector<Mutation> mutations, Callback<CommitResult> done) {
+  Commit(std::move(mutations), std::nullopt, std::move(done));
+}
+
+void Database::Commit(std::vector<Mutation> mutations, std::optional<std::string> transaction,
+                      Callback<CommitResult> done) {
+  std::optional<TransactionState> reads;
+  if (transaction) {
+    auto state = transactions_.Get(*transaction);
+    if (!state.ok()) {
+      // Ended, expired or never begun: the client must run the transaction again.
+      return done(Status(Code::kAborted, "no open transaction '" + *transaction +
+                                             "' (it expired or ended); retry"));
+    }
+    if (state->read_only && !mutations.empty()) {
+      return done(InvalidArgument("a read-only transaction cannot write"));
+    }
+    auto taken = transactions_.Take(*transaction);
+    if (!taken.ok()) return done(taken.status());
+    reads = std::move(taken).value();
+  }
   struct State {
     std::vector<Mutation> mutations;
+    std::optional<TransactionState> reads;
     CommitResult result;
     Callback<CommitResult> done;
   };
-  auto state = std::make_shared<State>(State{std::move(mutations), {}, std::move(done)});
+  auto state = std::make_shared<State>(
+      State{std::move(mutations), std::move(reads), {}, std::move(done)});
   engine_->Write(
       [state, indexes = indexes_](storage::WriteTxn& txn) -> Status {
+        if (state->reads) {
+          // Inside the write: nothing can change between this check and the writes.
+          RETURN_IF_ERROR(ValidateReads(
+              *state->reads, [&](const std::string& p) -> Result<std::optional<int64_t>> {
+                ASSIGN_OR_RETURN(auto d, txn.Get(p));
+                return d ? std::optional<int64_t>(d->update_time) : std::nullopt;
+              }));
+        }
         // The write function may run again only if a previous attempt failed, so start over.
         state->result.documents.clear();
         state->result.commit_time = txn.commit_time();

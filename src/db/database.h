@@ -22,6 +22,7 @@
 #include "db/document_cache.h"
 #include "db/mutation.h"
 #include "db/query_executor.h"
+#include "db/transactions.h"
 #include "query/index.h"
 #include "query/query.h"
 #include "storage/engine.h"
@@ -36,6 +37,8 @@ struct DatabaseOptions {
   // notice changes). Default: no overrides, no composite indexes.
   std::shared_ptr<const query::IndexConfig> indexes;
   std::string index_config_text = "{}";
+  int64_t transaction_lifetime_micros = 60'000'000;
+  size_t max_open_transactions = 10000;
 };
 
 struct CommitResult {
@@ -64,8 +67,18 @@ class Database {
   void List(std::string parent, std::string start_after_id, size_t limit,
             Callback<std::vector<storage::DocumentRecord>> done);
   // Applies every mutation atomically, in order: all or none. A failing mutation's error
-  // names its index when there is more than one.
+  // names its index when there is more than one. With `transaction`, first checks that
+  // nothing it read has changed (`aborted` otherwise) and ends it.
   void Commit(std::vector<Mutation> mutations, Callback<CommitResult> done);
+  void Commit(std::vector<Mutation> mutations, std::optional<std::string> transaction,
+              Callback<CommitResult> done);
+
+  // Transactions (db/transactions.h). Reads in a transaction skip the cache and are
+  // recorded; a read-only transaction's reads are checked to form one snapshot.
+  Result<std::string> BeginTransaction(bool read_only) { return transactions_.Begin(read_only); }
+  void GetInTransaction(std::string transaction, std::string path,
+                        Callback<std::optional<storage::DocumentRecord>> done);
+  bool RollbackTransaction(const std::string& id) { return transactions_.Rollback(id); }
 
   // Runs a query (from the read pool). Errors: `failed-precondition` when it needs an
   // index that is not declared (the message holds the entry to add) or still building;
@@ -87,6 +100,7 @@ class Database {
   std::string index_config_text_;
   mutable std::mutex ready_mu_;
   std::set<std::string> ready_;  // GUARDED_BY(ready_mu_): specs of built composites
+  TransactionManager transactions_;
   std::atomic<bool> stopping_{false};
   std::thread builder_;
   DocumentCache cache_;

@@ -103,7 +103,7 @@ TEST_F(CommitTest, RefusesMalformedBatchesNamingTheWrite) {
       {"not json", "malformed JSON"},
       {"[]", "writes"},
       {R"({"writes": {}})", "writes"},
-      {R"({"writes": [], "transaction": "x"})", "unknown key 'transaction'"},
+      {R"({"writes": [], "txn": "x"})", "unknown key 'txn'"},
       {R"({"writes": [{"set": {"path": "b4/a"}}]})", "(an object) is required"},
       {R"({"writes": [{"set": {"path": "b4", "data": {}}}]})", "not a document path"},
       {R"({"writes": [{"set": {"path": "b4//a", "data": {}}}]})", "writes[0].set"},
