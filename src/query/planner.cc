@@ -177,7 +177,6 @@ class Planner {
     for (const FieldFilter* f : c.equalities) {
       if (!f->field.IsDocumentName()) equalities.push_back(f);
     }
-    bool name_inequality = !c.inequalities.empty() && c.inequalities[0]->field.IsDocumentName();
     size_t fixed = equalities.size() + (c.contains ? 1 : 0);
 
     // No filter on a field and nothing to order by but the name.
@@ -186,7 +185,7 @@ class Planner {
     // One filter or one order field: a single-field index, when directions agree.
     if (served.size() <= 1 && fixed <= 1 && !(fixed == 1 && !served.empty())) {
       bool order_agrees = served.empty() || (served[0].direction == name_dir);
-      if (order_agrees && !name_inequality) {
+      if (order_agrees) {
         const FieldFilter* eq = equalities.empty() ? nullptr : equalities[0];
         auto single = SingleField(c, eq, served, name_desc);
         if (single) return *single;
@@ -203,7 +202,7 @@ class Planner {
     }
     // Equalities only (no order to serve): one single-field index, the rest checked by
     // the matcher, as Firestore serves it without a composite index.
-    if (served.empty() && fixed >= 1 && !name_inequality) {
+    if (served.empty() && fixed >= 1) {
       const FieldFilter* eq = equalities.empty() ? nullptr : equalities[0];
       Conjunct one = c;
       if (eq != nullptr) one.contains = nullptr;
