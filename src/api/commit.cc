@@ -42,7 +42,8 @@ Result<db::Precondition> ParsePrecondition(const JsonView& json, std::string_vie
       return InvalidArgument(std::string(where) + ".updateTime must be an RFC 3339 string");
     }
     auto ts = model::Timestamp::Parse(time->AsString());
-    if (!ts.ok()) return InvalidArgument(std::string(where) + ".updateTime: " + ts.status().message());
+    if (!ts.ok())
+      return InvalidArgument(std::string(where) + ".updateTime: " + ts.status().message());
     p.update_time = ts->ToMicros();
   }
   return p;
@@ -171,8 +172,7 @@ void HandleCommit(db::Database& db, const http::Request& request, http::Responde
                 r.route = "commit";
                 return respond(std::move(r));
               }
-              std::string body = R"({"commitTime":")" +
-                                 model::FormatMicros(result->commit_time) +
+              std::string body = R"({"commitTime":")" + model::FormatMicros(result->commit_time) +
                                  R"(","writeResults":[)";
               for (size_t i = 0; i < result->documents.size(); ++i) {
                 if (i > 0) body.push_back(',');

@@ -37,11 +37,12 @@ Result<std::vector<Aggregation>> ParseAggregations(const JsonView& json) {
     for (const auto& a : out) {
       if (a.alias == alias) return InvalidArgument(where + ": alias repeated");
     }
-    auto members = spec.is_object() ? spec.Members()
-                                    : std::vector<std::pair<std::string_view, JsonView>>();
+    auto members =
+        spec.is_object() ? spec.Members() : std::vector<std::pair<std::string_view, JsonView>>();
     if (members.size() != 1) {
-      return InvalidArgument(where + ": one of {\"count\": true}, {\"sum\": \"field\"}, "
-                                     "{\"avg\": \"field\"}");
+      return InvalidArgument(where +
+                             ": one of {\"count\": true}, {\"sum\": \"field\"}, "
+                             "{\"avg\": \"field\"}");
     }
     const auto& [op, arg] = members[0];
     Aggregation a;
@@ -52,7 +53,8 @@ Result<std::vector<Aggregation>> ParseAggregations(const JsonView& json) {
       }
     } else if (op == "sum" || op == "avg") {
       a.kind = op == "sum" ? Aggregation::Kind::kSum : Aggregation::Kind::kAvg;
-      if (!arg.is_string()) return InvalidArgument(where + "." + std::string(op) + " takes a field");
+      if (!arg.is_string())
+        return InvalidArgument(where + "." + std::string(op) + " takes a field");
       auto field = model::FieldPath::Parse(arg.AsString());
       if (!field.ok() || field->IsDocumentName()) {
         return InvalidArgument(where + ": not a field path: '" + std::string(arg.AsString()) + "'");
@@ -81,18 +83,15 @@ model::Value Aggregate(const Aggregation& a, const std::vector<model::Map>& docs
     const model::Value* v = model::GetField(fields, a.field);
     if (v == nullptr || !v->is_number()) continue;
     ++n;
+    int64_t next;
     if (!use_double && v->type() == model::Value::Type::kInteger &&
-        !__builtin_add_overflow(int_sum, v->integer_value(), &int_sum)) {
+        !__builtin_add_overflow(int_sum, v->integer_value(), &next)) {
+      int_sum = next;
       continue;
     }
     if (!use_double) {
       use_double = true;
       double_sum = static_cast<double>(int_sum);
-      if (v->type() == model::Value::Type::kInteger) {
-        // int_sum was left unchanged by the overflowing add.
-        double_sum += static_cast<double>(v->integer_value());
-        continue;
-      }
     }
     double_sum += v->AsDouble();
   }
@@ -128,32 +127,32 @@ void HandleQuery(db::Database& db, const http::Request& request, http::Responder
     if (q->select) return fail(InvalidArgument("use either select or aggregate, not both"));
     aggregations = std::move(parsed).value();
   }
-  db.RunQuery(std::move(q).value(), [respond = std::move(respond),
-                                     aggregations = std::move(aggregations)](auto result) {
-    if (!result.ok()) return respond(WithRoute(Response::Error(result.status())));
-    std::string body;
-    if (aggregations) {
-      std::vector<model::Map> docs;
-      docs.reserve(result->documents.size());
-      for (const auto& d : result->documents) {
-        auto fields = model::ParseDocumentJson(d.data);
-        if (fields.ok()) docs.push_back(std::move(fields).value());
-      }
-      model::Map values;
-      for (const auto& a : *aggregations) values[a.alias] = Aggregate(a, docs);
-      body = R"({"aggregates":)";
-      model::AppendMapJson(body, values);
-    } else {
-      body = R"({"documents":[)";
-      for (size_t i = 0; i < result->documents.size(); ++i) {
-        if (i > 0) body.push_back(',');
-        AppendDocumentJson(body, result->documents[i]);
-      }
-      body += "]";
-    }
-    body += R"(,"readTime":")" + model::FormatMicros(result->read_time) + "\"}";
-    respond(WithRoute(Response::Json(200, std::move(body))));
-  });
+  db.RunQuery(std::move(q).value(),
+              [respond = std::move(respond), aggregations = std::move(aggregations)](auto result) {
+                if (!result.ok()) return respond(WithRoute(Response::Error(result.status())));
+                std::string body;
+                if (aggregations) {
+                  std::vector<model::Map> docs;
+                  docs.reserve(result->documents.size());
+                  for (const auto& d : result->documents) {
+                    auto fields = model::ParseDocumentJson(d.data);
+                    if (fields.ok()) docs.push_back(std::move(fields).value());
+                  }
+                  model::Map values;
+                  for (const auto& a : *aggregations) values[a.alias] = Aggregate(a, docs);
+                  body = R"({"aggregates":)";
+                  model::AppendMapJson(body, values);
+                } else {
+                  body = R"({"documents":[)";
+                  for (size_t i = 0; i < result->documents.size(); ++i) {
+                    if (i > 0) body.push_back(',');
+                    AppendDocumentJson(body, result->documents[i]);
+                  }
+                  body += "]";
+                }
+                body += R"(,"readTime":")" + model::FormatMicros(result->read_time) + "\"}";
+                respond(WithRoute(Response::Json(200, std::move(body))));
+              });
 }
 
 }  // namespace hearth::api

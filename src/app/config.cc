@@ -3,8 +3,8 @@
 #include <simdjson.h>
 
 #include <filesystem>
-#include <optional>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace hearth::app {

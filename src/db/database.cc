@@ -76,8 +76,8 @@ Database::Database(std::unique_ptr<storage::Engine> engine, DatabaseOptions opti
 Result<std::unique_ptr<Database>> Database::Open(std::unique_ptr<storage::Engine> engine,
                                                  DatabaseOptions options) {
   std::unique_ptr<Database> db(new Database(std::move(engine), std::move(options)));
-  ASSIGN_OR_RETURN(auto to_build, PrepareIndexes(*db->engine_, *db->indexes_,
-                                                 db->index_config_text_));
+  ASSIGN_OR_RETURN(auto to_build,
+                   PrepareIndexes(*db->engine_, *db->indexes_, db->index_config_text_));
   {
     std::lock_guard lock(db->ready_mu_);
     for (const auto& index : db->indexes_->composites) {
@@ -156,26 +156,27 @@ void Database::List(std::string parent, std::string start_after_id, size_t limit
 void Database::GetInTransaction(std::string transaction, std::string path,
                                 Callback<std::optional<storage::DocumentRecord>> done) {
   auto shared_done = std::make_shared<decltype(done)>(std::move(done));
-  bool queued = readers_->TrySubmit([this, transaction = std::move(transaction),
-                                     path = std::move(path), shared_done] {
-    auto fail = [&](Status s) { (*shared_done)(std::move(s)); };
-    auto state = transactions_.Get(transaction);
-    if (!state.ok()) return fail(state.status());
-    auto doc = engine_->Get(path);
-    if (!doc.ok()) return fail(doc.status());
-    if (state->read_only) {
-      // Everything read so far must still be current: then all reads are one snapshot.
-      Status valid = ValidateReads(*state, [&](const std::string& p) -> Result<std::optional<int64_t>> {
-        ASSIGN_OR_RETURN(auto d, engine_->Get(p));
-        return d ? std::optional<int64_t>(d->update_time) : std::nullopt;
+  bool queued = readers_->TrySubmit(
+      [this, transaction = std::move(transaction), path = std::move(path), shared_done] {
+        auto fail = [&](Status s) { (*shared_done)(std::move(s)); };
+        auto state = transactions_.Get(transaction);
+        if (!state.ok()) return fail(state.status());
+        auto doc = engine_->Get(path);
+        if (!doc.ok()) return fail(doc.status());
+        if (state->read_only) {
+          // Everything read so far must still be current: then all reads are one snapshot.
+          Status valid =
+              ValidateReads(*state, [&](const std::string& p) -> Result<std::optional<int64_t>> {
+                ASSIGN_OR_RETURN(auto d, engine_->Get(p));
+                return d ? std::optional<int64_t>(d->update_time) : std::nullopt;
+              });
+          if (!valid.ok()) return fail(valid);
+        }
+        Status recorded = transactions_.RecordRead(
+            transaction, path, *doc ? std::optional<int64_t>((*doc)->update_time) : std::nullopt);
+        if (!recorded.ok()) return fail(recorded);
+        (*shared_done)(std::move(doc));
       });
-      if (!valid.ok()) return fail(valid);
-    }
-    Status recorded = transactions_.RecordRead(
-        transaction, path, *doc ? std::optional<int64_t>((*doc)->update_time) : std::nullopt);
-    if (!recorded.ok()) return fail(recorded);
-    (*shared_done)(std::move(doc));
-  });
   if (!queued) (*shared_done)(Busy());
 }
 
@@ -206,8 +207,8 @@ void Database::Commit(std::vector<Mutation> mutations, std::optional<std::string
     CommitResult result;
     Callback<CommitResult> done;
   };
-  auto state = std::make_shared<State>(
-      State{std::move(mutations), std::move(reads), {}, std::move(done)});
+  auto state =
+      std::make_shared<State>(State{std::move(mutations), std::move(reads), {}, std::move(done)});
   engine_->Write(
       [state, indexes = indexes_](storage::WriteTxn& txn) -> Status {
         if (state->reads) {

@@ -152,7 +152,8 @@ Status BuildComposite(storage::Engine& engine, const query::CompositeIndex& inde
         if (entries.empty()) return Status::Ok();
         return txn.PutIndexEntries(path.ToString(), entries);
       }));
-  return WriteSync(engine, [&](storage::WriteTxn& txn) { return txn.PutMeta(ReadyKey(spec), "1"); });
+  return WriteSync(engine,
+                   [&](storage::WriteTxn& txn) { return txn.PutMeta(ReadyKey(spec), "1"); });
 }
 
 }  // namespace hearth::db

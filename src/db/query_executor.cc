@@ -29,15 +29,15 @@ Result<query::Document> ToDocument(const storage::DocumentRecord& record) {
 
 // Reads one scan in the direction the query needs, keeping the documents the matcher
 // accepts, until `need` are found or the range ends.
-Status RunScan(storage::Engine& engine, const query::Query& q, const query::Scan& scan,
-               size_t need, std::vector<Row>& out) {
+Status RunScan(storage::Engine& engine, const query::Query& q, const query::Scan& scan, size_t need,
+               std::vector<Row>& out) {
   const bool reverse = scan.reverse != q.limit_to_last;
   std::string lower = scan.lower;
   std::optional<std::string> upper = scan.upper;
   size_t found = 0;
   for (;;) {
-    size_t batch = std::clamp<size_t>(need == std::numeric_limits<size_t>::max() ? 1000 : need + 8,
-                                      16, 1000);
+    size_t batch =
+        std::clamp<size_t>(need == std::numeric_limits<size_t>::max() ? 1000 : need + 8, 16, 1000);
     Result<std::vector<storage::IndexedDocument>> rows = std::vector<storage::IndexedDocument>();
     if (scan.source == query::Scan::Source::kIds) {
       rows = engine.ScanIds({scan.parent, lower, upper, reverse, batch});
@@ -103,9 +103,10 @@ Result<QueryResult> ExecuteQuery(storage::Engine& engine, const query::Query& or
       return query::CompareInOrder(q, a.doc, b.doc) < 0;
     });
     // A document several disjuncts matched sorts next to itself.
-    rows.erase(std::unique(rows.begin(), rows.end(),
-                           [](const Row& a, const Row& b) { return a.record.path == b.record.path; }),
-               rows.end());
+    rows.erase(
+        std::unique(rows.begin(), rows.end(),
+                    [](const Row& a, const Row& b) { return a.record.path == b.record.path; }),
+        rows.end());
   } else if (q.limit_to_last) {
     std::reverse(rows.begin(), rows.end());  // read backwards
   }

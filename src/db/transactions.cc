@@ -26,8 +26,8 @@ Status TransactionManager::RecordRead(const std::string& id, const std::string& 
   auto [entry, inserted] = it->second.reads.emplace(path, update_time);
   if (!inserted && entry->second != update_time) {
     // A document read twice with different versions: the transaction saw two states.
-    return Status(Code::kAborted, "transaction aborted: '" + path +
-                                      "' changed between two reads of it; retry");
+    return Status(Code::kAborted,
+                  "transaction aborted: '" + path + "' changed between two reads of it; retry");
   }
   return Status::Ok();
 }

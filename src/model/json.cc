@@ -6,10 +6,10 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstring>
-#include <type_traits>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "base/strings.h"
 #include "model/path.h"
@@ -476,14 +476,21 @@ element ElementOf(const unsigned char* storage) {
 
 JsonView::Kind JsonView::kind() const {
   switch (ElementOf(element_).type()) {
-    case element_type::NULL_VALUE: return Kind::kNull;
-    case element_type::BOOL: return Kind::kBool;
+    case element_type::NULL_VALUE:
+      return Kind::kNull;
+    case element_type::BOOL:
+      return Kind::kBool;
     case element_type::INT64:
-    case element_type::UINT64: return Kind::kInteger;
-    case element_type::DOUBLE: return Kind::kDouble;
-    case element_type::STRING: return Kind::kString;
-    case element_type::ARRAY: return Kind::kArray;
-    case element_type::OBJECT: return Kind::kObject;
+    case element_type::UINT64:
+      return Kind::kInteger;
+    case element_type::DOUBLE:
+      return Kind::kDouble;
+    case element_type::STRING:
+      return Kind::kString;
+    case element_type::ARRAY:
+      return Kind::kArray;
+    case element_type::OBJECT:
+      return Kind::kObject;
   }
   return Kind::kNull;
 }
@@ -529,8 +536,8 @@ Status JsonView::CheckKeys(std::string_view where,
     if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
       std::string list;
       for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return InvalidArgument(std::string(where) + ": unknown key '" +
-                             std::string(k.substr(0, 64)) + "' (expected: " + list + ")");
+      return InvalidArgument(std::string(where) + ": unknown key '" + std::string(k.substr(0, 64)) +
+                             "' (expected: " + list + ")");
     }
     if (std::find(seen.begin(), seen.end(), k) != seen.end()) {
       return InvalidArgument(std::string(where) + ": key '" + std::string(k) + "' repeated");

@@ -25,9 +25,12 @@ int64_t StableHash(std::string_view text) {
 
 std::string_view ModeName(IndexMode m) {
   switch (m) {
-    case IndexMode::kAscending: return "ASC";
-    case IndexMode::kDescending: return "DESC";
-    case IndexMode::kContains: return "CONTAINS";
+    case IndexMode::kAscending:
+      return "ASC";
+    case IndexMode::kDescending:
+      return "DESC";
+    case IndexMode::kContains:
+      return "CONTAINS";
   }
   return "?";
 }
@@ -53,8 +56,9 @@ Result<IndexMode> ParseMode(const JsonView& entry, const std::string& where) {
   if (array && !order && array->is_string() && array->AsString() == "CONTAINS") {
     return IndexMode::kContains;
   }
-  return InvalidArgument(where + ": needs \"order\": \"ASCENDING\"|\"DESCENDING\" or "
-                                 "\"arrayConfig\": \"CONTAINS\"");
+  return InvalidArgument(where +
+                         ": needs \"order\": \"ASCENDING\"|\"DESCENDING\" or "
+                         "\"arrayConfig\": \"CONTAINS\"");
 }
 
 Result<std::string> CollectionGroup(const JsonView& entry, const std::string& where) {
@@ -68,8 +72,8 @@ Result<std::string> CollectionGroup(const JsonView& entry, const std::string& wh
 
 Result<CompositeIndex> ParseComposite(const JsonView& entry, const std::string& where) {
   if (!entry.is_object()) return InvalidArgument(where + ": must be an object");
-  RETURN_IF_ERROR(entry.CheckKeys(where, {"collectionGroup", "queryScope", "fields", "density",
-                                          "apiScope"}));
+  RETURN_IF_ERROR(
+      entry.CheckKeys(where, {"collectionGroup", "queryScope", "fields", "density", "apiScope"}));
   CompositeIndex index;
   ASSIGN_OR_RETURN(index.collection_group, CollectionGroup(entry, where));
   ASSIGN_OR_RETURN(index.scope, ParseScope(entry, where));
@@ -93,13 +97,22 @@ Result<CompositeIndex> ParseComposite(const JsonView& entry, const std::string& 
     }
     index.fields.push_back({std::move(field).value(), mode});
   }
-  size_t contains = std::count_if(index.fields.begin(), index.fields.end(),
-                                  [](const IndexField& f) { return f.mode == IndexMode::kContains; });
+  size_t contains =
+      std::count_if(index.fields.begin(), index.fields.end(),
+                    [](const IndexField& f) { return f.mode == IndexMode::kContains; });
   if (contains > 1) return InvalidArgument(where + ": at most one CONTAINS field");
-  size_t real = index.fields.size() - (index.fields.back().field.IsDocumentName() ? 1 : 0);
-  if (real < 2) {
-    return InvalidArgument(where + ": a composite index needs at least two fields (single-field "
-                                   "indexes are automatic)");
+  if (index.fields.empty()) return InvalidArgument(where + ".fields: at least two fields");
+  // One field closed by __name__ in the other direction is a real composite (the
+  // automatic index orders names the same way as the field).
+  const bool has_name = index.fields.back().field.IsDocumentName();
+  const size_t real = index.fields.size() - (has_name ? 1 : 0);
+  const bool name_differs = has_name && real == 1 &&
+                            (index.fields[0].mode == IndexMode::kDescending) !=
+                                (index.fields.back().mode == IndexMode::kDescending);
+  if (real < 2 && !name_differs) {
+    return InvalidArgument(where +
+                           ": a composite index needs at least two fields (single-field "
+                           "indexes are automatic)");
   }
   return index;
 }
@@ -188,16 +201,16 @@ void AddComposite(const CompositeIndex& index, const model::ResourcePath& path,
 }
 
 void AddField(const std::string& collection_group, const std::string& parent,
-              const model::ResourcePath& path, const std::string& name_key,
-              const FieldPath& field, const Value& value, const IndexConfig& config,
-              std::vector<IndexEntry>& out) {
+              const model::ResourcePath& path, const std::string& name_key, const FieldPath& field,
+              const Value& value, const IndexConfig& config, std::vector<IndexEntry>& out) {
   const FieldOverride* o = config.OverrideFor(collection_group, field);
   const bool collection = o == nullptr || !o->exempt;
   const bool group_order = o != nullptr && o->collection_group_ascending;
   const bool group_contains = o != nullptr && o->collection_group_contains;
   auto add = [&](QueryScope scope, bool contains, const Value& v) {
     IndexEntry e{SingleFieldIndexId(collection_group, field, scope, contains),
-                 scope == QueryScope::kCollection ? parent : std::string(), {}};
+                 scope == QueryScope::kCollection ? parent : std::string(),
+                 {}};
     model::AppendKey(e.key, v);
     e.key += name_key;
     out.push_back(std::move(e));
@@ -242,9 +255,15 @@ std::string CompositeIndex::ToJson() const {
     out += R"({"fieldPath": )";
     model::AppendJsonString(out, fields[i].field.ToString());
     switch (fields[i].mode) {
-      case IndexMode::kAscending: out += R"(, "order": "ASCENDING"})"; break;
-      case IndexMode::kDescending: out += R"(, "order": "DESCENDING"})"; break;
-      case IndexMode::kContains: out += R"(, "arrayConfig": "CONTAINS"})"; break;
+      case IndexMode::kAscending:
+        out += R"(, "order": "ASCENDING"})";
+        break;
+      case IndexMode::kDescending:
+        out += R"(, "order": "DESCENDING"})";
+        break;
+      case IndexMode::kContains:
+        out += R"(, "arrayConfig": "CONTAINS"})";
+        break;
     }
   }
   out += "]}";
@@ -303,7 +322,9 @@ int64_t NameIndexId(std::string_view collection_group) {
   return StableHash("name|" + std::string(collection_group));
 }
 
-int64_t CompositeIndexId(const CompositeIndex& index) { return CompositeIndexIdForSpec(index.Spec()); }
+int64_t CompositeIndexId(const CompositeIndex& index) {
+  return CompositeIndexIdForSpec(index.Spec());
+}
 
 int64_t CompositeIndexIdForSpec(std::string_view spec) {
   return StableHash("composite|" + std::string(spec));

@@ -89,8 +89,8 @@ using IndexEntry = storage::IndexKey;
 
 // Every entry of the document at `path` with `fields` (automatic and every declared
 // composite), sorted and without duplicates.
-std::vector<IndexEntry> IndexEntriesFor(const model::ResourcePath& path,
-                                        const model::Map& fields, const IndexConfig& config);
+std::vector<IndexEntry> IndexEntriesFor(const model::ResourcePath& path, const model::Map& fields,
+                                        const IndexConfig& config);
 // Only the automatic entries (single-field, contains, name), sorted.
 std::vector<IndexEntry> AutomaticEntriesFor(const model::ResourcePath& path,
                                             const model::Map& fields, const IndexConfig& config);

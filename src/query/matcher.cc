@@ -15,8 +15,10 @@ bool MatchesField(const FieldFilter& f, const Document& doc) {
   std::optional<Value> v = FieldValue(doc, f.field);
   if (!v) return false;
   switch (f.op) {
-    case Operator::kEqual: return *v == f.value;
-    case Operator::kNotEqual: return !(*v == f.value);
+    case Operator::kEqual:
+      return *v == f.value;
+    case Operator::kNotEqual:
+      return !(*v == f.value);
     case Operator::kLessThan:
     case Operator::kLessThanOrEqual:
     case Operator::kGreaterThan:
@@ -24,10 +26,14 @@ bool MatchesField(const FieldFilter& f, const Document& doc) {
       if (model::TypeOrder(v->type()) != model::TypeOrder(f.value.type())) return false;
       int c = model::Compare(*v, f.value);
       switch (f.op) {
-        case Operator::kLessThan: return c < 0;
-        case Operator::kLessThanOrEqual: return c <= 0;
-        case Operator::kGreaterThan: return c > 0;
-        default: return c >= 0;
+        case Operator::kLessThan:
+          return c < 0;
+        case Operator::kLessThanOrEqual:
+          return c <= 0;
+        case Operator::kGreaterThan:
+          return c > 0;
+        default:
+          return c >= 0;
       }
     }
     case Operator::kArrayContains:
@@ -36,7 +42,8 @@ bool MatchesField(const FieldFilter& f, const Document& doc) {
       if (!v->is_array()) return false;
       return std::any_of(f.value.array_value().begin(), f.value.array_value().end(),
                          [&](const Value& e) { return ContainsEqual(v->array_value(), e); });
-    case Operator::kIn: return ContainsEqual(f.value.array_value(), *v);
+    case Operator::kIn:
+      return ContainsEqual(f.value.array_value(), *v);
     case Operator::kNotIn:
       if (ContainsEqual(f.value.array_value(), Value::Null())) return false;
       return !ContainsEqual(f.value.array_value(), *v);
@@ -46,7 +53,8 @@ bool MatchesField(const FieldFilter& f, const Document& doc) {
 
 bool MatchesFilter(const Filter& f, const Document& doc) {
   switch (f.kind) {
-    case Filter::Kind::kField: return MatchesField(f.field, doc);
+    case Filter::Kind::kField:
+      return MatchesField(f.field, doc);
     case Filter::Kind::kAnd:
       return std::all_of(f.children.begin(), f.children.end(),
                          [&](const Filter& c) { return MatchesFilter(c, doc); });
@@ -141,9 +149,8 @@ std::vector<const Document*> Execute(const Query& q, const std::vector<Document>
   for (const Document& d : docs) {
     if (InCollection(q, d.path) && Matches(q, d) && WithinCursors(q, d)) out.push_back(&d);
   }
-  std::sort(out.begin(), out.end(), [&](const Document* a, const Document* b) {
-    return CompareInOrder(q, *a, *b) < 0;
-  });
+  std::sort(out.begin(), out.end(),
+            [&](const Document* a, const Document* b) { return CompareInOrder(q, *a, *b) < 0; });
   if (q.limit && out.size() > static_cast<size_t>(*q.limit)) {
     if (q.limit_to_last) {
       out.erase(out.begin(), out.end() - *q.limit);

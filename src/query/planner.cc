@@ -85,7 +85,8 @@ KeyBounds ValueRange(const std::vector<const FieldFilter*>& inequalities) {
         }
         break;
       }
-      default: break;  // != and not-in: scan the field, the matcher decides
+      default:
+        break;  // != and not-in: scan the field, the matcher decides
     }
   }
   return b;
@@ -239,9 +240,7 @@ class Planner {
   // has no such index (collection groups need a fieldOverride).
   std::optional<Scan> SingleField(const Conjunct& c, const FieldFilter* eq,
                                   const std::vector<Order>& served, bool name_desc) const {
-    const FieldPath* field = eq ? &eq->field
-                             : c.contains ? &c.contains->field
-                                          : &served[0].field;
+    const FieldPath* field = eq ? &eq->field : c.contains ? &c.contains->field : &served[0].field;
     const bool contains = eq == nullptr && c.contains != nullptr;
     const FieldOverride* o = config_.OverrideFor(q_.collection_id, *field);
     bool available;
@@ -381,6 +380,15 @@ class Planner {
                                             ? IndexMode::kDescending
                                             : IndexMode::kAscending});
     }
+    // A field whose automatic index was switched off: say so rather than suggest an index.
+    for (const IndexField& f : needed.fields) {
+      const FieldOverride* o = config_.OverrideFor(q_.collection_id, f.field);
+      if (!q_.collection_group && o && o->exempt && needed.fields.size() == 1) {
+        return FailedPrecondition("field '" + f.field.ToString() +
+                                  "' is exempt from indexing by a fieldOverrides entry in "
+                                  "firestore.indexes.json; remove the exemption to query on it");
+      }
+    }
     bool last_desc = !needed.fields.empty() && needed.fields.back().mode == IndexMode::kDescending;
     if ((name_dir == Direction::kDescending) != last_desc || needed.fields.size() < 2) {
       needed.fields.push_back({FieldPath::DocumentName(), name_dir == Direction::kDescending
@@ -398,7 +406,8 @@ class Planner {
           "\", \"indexes\": [{\"order\": \"ASCENDING\", \"queryScope\": \"COLLECTION\"}, "
           "{\"arrayConfig\": \"CONTAINS\", \"queryScope\": \"COLLECTION\"}, " +
           (f.mode == IndexMode::kContains
-               ? std::string("{\"arrayConfig\": \"CONTAINS\", \"queryScope\": \"COLLECTION_GROUP\"}")
+               ? std::string(
+                     "{\"arrayConfig\": \"CONTAINS\", \"queryScope\": \"COLLECTION_GROUP\"}")
                : std::string("{\"order\": \"ASCENDING\", \"queryScope\": \"COLLECTION_GROUP\"}")) +
           "]}");
     }

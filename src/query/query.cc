@@ -44,11 +44,13 @@ class Parser {
  public:
   Result<Query> Parse(const JsonView& body) {
     if (!body.is_object()) return InvalidArgument("the query must be a JSON object");
-    RETURN_IF_ERROR(body.CheckKeys("query", {"from", "where", "orderBy", "limit", "limitToLast",
-                                              "startAt", "startAfter", "endAt", "endBefore",
-                                              "select", "aggregate"}));
+    RETURN_IF_ERROR(
+        body.CheckKeys("query", {"from", "where", "orderBy", "limit", "limitToLast", "startAt",
+                                 "startAfter", "endAt", "endBefore", "select", "aggregate"}));
     auto from = body.Get("from");
-    if (!from) return InvalidArgument("\"from\" is required: a collection path or {\"collectionGroup\": ID}");
+    if (!from)
+      return InvalidArgument(
+          "\"from\" is required: a collection path or {\"collectionGroup\": ID}");
     RETURN_IF_ERROR(ParseFrom(*from));
     if (auto where = body.Get("where")) {
       ASSIGN_OR_RETURN(Filter f, ParseFilter(*where, "where"));
@@ -124,8 +126,9 @@ class Parser {
       }
       return f;
     }
-    return InvalidArgument(where + ": a filter is [\"field\", \"op\", value], a list of filters, "
-                                   "{\"and\": [...]} or {\"or\": [...]}");
+    return InvalidArgument(where +
+                           ": a filter is [\"field\", \"op\", value], a list of filters, "
+                           "{\"and\": [...]} or {\"or\": [...]}");
   }
 
   Result<Filter> ParseFieldFilter(const std::vector<JsonView>& triple, const std::string& where) {
@@ -150,8 +153,8 @@ class Parser {
   }
 
   Status CheckFieldFilter(FieldFilter& f, const std::string& where) {
-    const std::string what = where + " ('" + f.field.ToString() + "' " +
-                             std::string(OperatorName(f.op)) + ")";
+    const std::string what =
+        where + " ('" + f.field.ToString() + "' " + std::string(OperatorName(f.op)) + ")";
     if (TakesArray(f.op)) {
       if (!f.value.is_array() || f.value.array_value().empty()) {
         return InvalidArgument(what + ": the value must be a non-empty array");
@@ -208,7 +211,8 @@ class Parser {
   }
 
   Status ParseOrder(const JsonView& json) {
-    if (!json.is_array()) return InvalidArgument("orderBy: an array of [\"field\", \"asc\"|\"desc\"]");
+    if (!json.is_array())
+      return InvalidArgument("orderBy: an array of [\"field\", \"asc\"|\"desc\"]");
     for (const JsonView& item : json.Elements()) {
       Order o;
       std::string_view field_text, dir = "asc";
@@ -318,24 +322,26 @@ class Parser {
         if (f.op == Operator::kIn || f.op == Operator::kArrayContainsAny) {
           product *= f.value.array_value().size();
         }
-        array_contains += f.op == Operator::kArrayContains;
+        array_contains += f.op == Operator::kArrayContains || f.op == Operator::kArrayContainsAny;
         if (IsInequality(f.op)) {
           if (inequality && !(*inequality == f.field)) {
-            return InvalidArgument("inequality filters (<, <=, >, >=, !=, not-in) must all be on "
-                                   "one field; found '" + inequality->ToString() + "' and '" +
-                                   f.field.ToString() + "'");
+            return InvalidArgument(
+                "inequality filters (<, <=, >, >=, !=, not-in) must all be on "
+                "one field; found '" +
+                inequality->ToString() + "' and '" + f.field.ToString() + "'");
           }
           inequality = f.field;
         }
       }
       if (array_contains > 1) {
-        return InvalidArgument("at most one array-contains filter per conjunction");
+        return InvalidArgument(
+            "at most one array-contains or array-contains-any filter per conjunction");
       }
       disjunctions += product;
     }
     // Counted over the whole query, as Firestore does.
     std::vector<const FieldFilter*> all;
-    CollectFieldFilters(q_.filter, all);
+    if (q_.filter) CollectFieldFilters(*q_.filter, all);
     for (const FieldFilter* f : all) {
       not_in += f->op == Operator::kNotIn;
       array_contains_any += f->op == Operator::kArrayContainsAny;
@@ -386,14 +392,13 @@ class Parser {
     return Status::Ok();
   }
 
-  static void CollectFieldFilters(const std::optional<Filter>& f,
-                                  std::vector<const FieldFilter*>& out) {
-    if (!f) return;
-    if (f->kind == Filter::Kind::kField) {
-      out.push_back(&f->field);
+  // Pointers into `f` itself (never into a copy: they outlive this call).
+  static void CollectFieldFilters(const Filter& f, std::vector<const FieldFilter*>& out) {
+    if (f.kind == Filter::Kind::kField) {
+      out.push_back(&f.field);
       return;
     }
-    for (const Filter& child : f->children) CollectFieldFilters(child, out);
+    for (const Filter& child : f.children) CollectFieldFilters(child, out);
   }
 
   Query q_;

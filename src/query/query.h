@@ -44,7 +44,7 @@ struct FieldFilter {
 struct Filter {
   enum class Kind { kField, kAnd, kOr };
   Kind kind = Kind::kField;
-  FieldFilter field;              // kField
+  FieldFilter field;             // kField
   std::vector<Filter> children;  // kAnd, kOr
 };
 

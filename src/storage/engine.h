@@ -127,8 +127,7 @@ class Engine {
   virtual Result<std::vector<IndexedDocument>> ScanIds(const IdRange& range) = 0;
   // Every document, ordered by (collection path, ID), after (parent, id); for rebuilds.
   virtual Result<std::vector<DocumentRecord>> ScanAll(std::string_view after_parent,
-                                                      std::string_view after_id,
-                                                      size_t limit) = 0;
+                                                      std::string_view after_id, size_t limit) = 0;
   virtual Result<std::optional<std::string>> ReadMeta(std::string_view key) = 0;
   // Changes with seq > `after_seq`, oldest first.
   virtual Result<std::vector<ChangeRecord>> ReadChanges(int64_t after_seq, size_t limit) = 0;

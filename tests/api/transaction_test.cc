@@ -13,8 +13,8 @@ class TransactionTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     project_ = new TempDir();
-    server_ = StartServer(project_->path(), R"({"limits": {"transactionTimeoutMs": 1000}})")
-                  .release();
+    server_ =
+        StartServer(project_->path(), R"({"limits": {"transactionTimeoutMs": 1000}})").release();
   }
   static void TearDownTestSuite() {
     delete server_;
@@ -25,8 +25,8 @@ class TransactionTest : public ::testing::Test {
     client_ = std::make_unique<HttpClient>(server_->port());
   }
   std::string Begin(bool read_only = false) {
-    HttpResponse r = client_->Admin("POST", "/v1/transactions",
-                                    read_only ? R"({"readOnly": true})" : "{}");
+    HttpResponse r =
+        client_->Admin("POST", "/v1/transactions", read_only ? R"({"readOnly": true})" : "{}");
     EXPECT_EQ(r.status, 200) << r.body;
     return Json(r.body).String("/transaction").value_or("");
   }
@@ -135,15 +135,14 @@ TEST_F(TransactionTest, NoLostUpdatesUnderContention) {
         for (int attempt = 0; attempt < 200; ++attempt) {
           HttpResponse begin = client.Admin("POST", "/v1/transactions", "{}");
           std::string txn = Json(begin.body).String("/transaction").value_or("");
-          HttpResponse read =
-              client.Admin("GET", "/v1/documents/t6/counter?transaction=" + txn);
+          HttpResponse read = client.Admin("GET", "/v1/documents/t6/counter?transaction=" + txn);
           auto n = Json(read.body).Int("/data/n");
           if (!n) continue;
-          HttpResponse commit = client.Admin(
-              "POST", "/v1/commit",
-              R"({"transaction": ")" + txn +
-                  R"(", "writes": [{"set": {"path": "t6/counter", "data": {"n": )" +
-                  std::to_string(*n + 1) + "}}}]}");
+          HttpResponse commit =
+              client.Admin("POST", "/v1/commit",
+                           R"({"transaction": ")" + txn +
+                               R"(", "writes": [{"set": {"path": "t6/counter", "data": {"n": )" +
+                               std::to_string(*n + 1) + "}}}]}");
           if (commit.status == 200) break;
           ASSERT_EQ(commit.status, 409) << commit.body;
           aborts.fetch_add(1);

@@ -50,11 +50,16 @@ class Random {
 // A small value domain so that filters hit often and ties are common.
 std::string RandomScalar(Random& r) {
   switch (r.Int(0, 7)) {
-    case 0: return "null";
-    case 1: return r.Chance(0.5) ? "true" : "false";
-    case 2: return std::to_string(r.Int(0, 4)) + ".5";
-    case 3: return "\"s" + std::to_string(r.Int(0, 3)) + "\"";
-    default: return std::to_string(r.Int(0, 4));
+    case 0:
+      return "null";
+    case 1:
+      return r.Chance(0.5) ? "true" : "false";
+    case 2:
+      return std::to_string(r.Int(0, 4)) + ".5";
+    case 3:
+      return "\"s" + std::to_string(r.Int(0, 3)) + "\"";
+    default:
+      return std::to_string(r.Int(0, 4));
   }
 }
 
@@ -76,8 +81,16 @@ std::string RandomDocument(Random& r) {
 
 std::string RandomFilter(Random& r) {
   static const std::vector<std::string> kFields = {"a", "b", "tags", "m.x", "__name__"};
-  static const std::vector<std::string> kOps = {"==", "==", "<", "<=", ">", ">=", "!=",
-                                                "in", "not-in", "array-contains",
+  static const std::vector<std::string> kOps = {"==",
+                                                "==",
+                                                "<",
+                                                "<=",
+                                                ">",
+                                                ">=",
+                                                "!=",
+                                                "in",
+                                                "not-in",
+                                                "array-contains",
                                                 "array-contains-any"};
   std::string field = r.Pick(kFields);
   std::string op = r.Pick(kOps);
@@ -103,8 +116,8 @@ std::string RandomQuery(Random& r, bool group) {
   if (filters == 1) {
     q += ",\"where\":" + RandomFilter(r);
   } else if (filters == 2) {
-    q += std::string(",\"where\":{\"") + (r.Chance(0.5) ? "and" : "or") + "\":[" +
-         RandomFilter(r) + "," + RandomFilter(r) + "]}";
+    q += std::string(",\"where\":{\"") + (r.Chance(0.5) ? "and" : "or") + "\":[" + RandomFilter(r) +
+         "," + RandomFilter(r) + "]}";
   }
   static const std::vector<std::string> kOrderFields = {"a", "b", "m.x", "__name__"};
   int orders = r.Int(0, 2);
@@ -120,8 +133,10 @@ std::string RandomQuery(Random& r, bool group) {
     }
     q += "]";
   }
-  if (r.Chance(0.4)) q += ",\"limit\":" + std::to_string(r.Int(1, 6));
-  else if (r.Chance(0.15)) q += ",\"limitToLast\":" + std::to_string(r.Int(1, 6));
+  if (r.Chance(0.4))
+    q += ",\"limit\":" + std::to_string(r.Int(1, 6));
+  else if (r.Chance(0.15))
+    q += ",\"limitToLast\":" + std::to_string(r.Int(1, 6));
   if (r.Chance(0.25)) {
     q += std::string(",\"") + (r.Chance(0.5) ? "startAt" : "startAfter") + "\":[" +
          RandomScalar(r) + "]";
@@ -140,9 +155,9 @@ class QueryPropertyTest : public ::testing::Test {
     ASSERT_TRUE(engine.ok());
     auto config = query::ParseIndexConfig(kIndexes);
     ASSERT_TRUE(config.ok()) << config.status().ToString();
-    auto db = Database::Open(std::move(engine).value(),
-                             {.indexes = std::make_shared<query::IndexConfig>(*config),
-                              .index_config_text = kIndexes});
+    auto db = Database::Open(
+        std::move(engine).value(),
+        {.indexes = std::make_shared<query::IndexConfig>(*config), .index_config_text = kIndexes});
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::move(db).value();
   }
@@ -210,7 +225,8 @@ TEST_F(QueryPropertyTest, IndexedExecutorMatchesBruteForce) {
   Random r(seed);
   std::vector<std::string> paths;
   for (int i = 0; i < 40; ++i) paths.push_back("c/d" + std::to_string(i));
-  for (int i = 0; i < 15; ++i) paths.push_back("p/x" + std::to_string(i % 3) + "/c/d" + std::to_string(i));
+  for (int i = 0; i < 15; ++i)
+    paths.push_back("p/x" + std::to_string(i % 3) + "/c/d" + std::to_string(i));
   for (const auto& p : paths) Put(p, RandomDocument(r));
   Put("other/d1", R"({"a":1,"b":1})");  // another collection: never in results
 

@@ -236,15 +236,15 @@ class SqliteEngine final : public Engine {
                                             "after) VALUES (?1, ?2, ?3, ?4)"));
     ASSIGN_OR_RETURN(trim_, writer_->Prepare("DELETE FROM changes WHERE seq <= "
                                              "(SELECT max(seq) FROM changes) - ?1"));
-    ASSIGN_OR_RETURN(put_entry_, writer_->Prepare(
-                                     "INSERT OR IGNORE INTO index_entries (index_id, parent, key, "
-                                     "doc_parent, doc_id) VALUES (?1, ?2, ?3, ?4, ?5)"));
+    ASSIGN_OR_RETURN(put_entry_,
+                     writer_->Prepare("INSERT OR IGNORE INTO index_entries (index_id, parent, key, "
+                                      "doc_parent, doc_id) VALUES (?1, ?2, ?3, ?4, ?5)"));
     ASSIGN_OR_RETURN(delete_entry_, writer_->Prepare("DELETE FROM index_entries WHERE index_id = "
                                                      "?1 AND parent = ?2 AND key = ?3"));
     ASSIGN_OR_RETURN(drop_index_,
                      writer_->Prepare("DELETE FROM index_entries WHERE index_id = ?1"));
-    ASSIGN_OR_RETURN(put_meta_, writer_->Prepare(
-                                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)"));
+    ASSIGN_OR_RETURN(put_meta_,
+                     writer_->Prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)"));
     ASSIGN_OR_RETURN(delete_meta_, writer_->Prepare("DELETE FROM meta WHERE key = ?1"));
     ASSIGN_OR_RETURN(last_time_, LastCommitTime());
     RETURN_IF_ERROR(readers_.Init(options_.path, std::max(1, options_.readers)));
