@@ -39,6 +39,22 @@ class Statement {
   // Clears bindings and rewinds, ready for reuse.
   void Reset();
 
+  // Steps through every row, calling `fn(*this)` for each, then resets (also on error).
+  template <typename Fn>
+  Status ForEachRow(Fn fn) {
+    for (;;) {
+      Result<bool> row = Step();
+      if (!row.ok()) {
+        Reset();
+        return row.status();
+      }
+      if (!*row) break;
+      fn(*this);
+    }
+    Reset();
+    return Status::Ok();
+  }
+
  private:
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;

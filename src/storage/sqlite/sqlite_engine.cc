@@ -96,7 +96,9 @@ Status Configure(Connection& c) {
   // write survives power loss, not just a process crash.
   return c.Exec(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;"
-      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;");
+      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
+      // After a checkpoint lets the WAL start over, its file is cut back to this size.
+      "PRAGMA journal_size_limit=16777216;");
 }
 
 class ReaderPool {
@@ -249,6 +251,13 @@ class SqliteEngine final : public Engine {
     ASSIGN_OR_RETURN(last_time_, LastCommitTime());
     RETURN_IF_ERROR(readers_.Init(options_.path, std::max(1, options_.readers)));
     readers_.SetTotal();
+    // Checkpoints run on their own connection and thread, so the fsync of the database
+    // file never sits on the commit path; the writer only asks for one (WAL hook).
+    ASSIGN_OR_RETURN(checkpoint_conn_, Connection::Open(options_.path, false));
+    RETURN_IF_ERROR(Configure(*checkpoint_conn_));
+    RETURN_IF_ERROR(writer_->Exec("PRAGMA wal_autocheckpoint=0"));
+    sqlite3_wal_hook(writer_->raw(), &SqliteEngine::WalHook, this);
+    checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
     writer_thread_ = std::thread([this] { WriterLoop(); });
     return Status::Ok();
   }
@@ -270,16 +279,8 @@ class SqliteEngine final : public Engine {
     st.BindText(2, start_after_id);
     st.BindInt(3, static_cast<int64_t>(limit));
     std::vector<DocumentRecord> out;
-    for (;;) {
-      auto row = st.Step();
-      if (!row.ok()) {
-        st.Reset();
-        return row.status();
-      }
-      if (!*row) break;
-      out.push_back(ReadDocumentRow(st, parent, true));
-    }
-    st.Reset();
+    RETURN_IF_ERROR(st.ForEachRow(
+        [&](const Statement& row) { out.push_back(ReadDocumentRow(row, parent, true)); }));
     return out;
   }
 
@@ -312,21 +313,14 @@ class SqliteEngine final : public Engine {
     st.BindText(2, after_id);
     st.BindInt(3, static_cast<int64_t>(limit));
     std::vector<DocumentRecord> out;
-    for (;;) {
-      auto row = st.Step();
-      if (!row.ok()) {
-        st.Reset();
-        return row.status();
-      }
-      if (!*row) break;
+    RETURN_IF_ERROR(st.ForEachRow([&](const Statement& row) {
       DocumentRecord r;
-      r.path = std::string(st.ColumnText(3)) + "/" + std::string(st.ColumnText(4));
-      r.data = std::string(st.ColumnText(0));
-      r.create_time = st.ColumnInt(1);
-      r.update_time = st.ColumnInt(2);
+      r.path = std::string(row.ColumnText(3)) + "/" + std::string(row.ColumnText(4));
+      r.data = std::string(row.ColumnText(0));
+      r.create_time = row.ColumnInt(1);
+      r.update_time = row.ColumnInt(2);
       out.push_back(std::move(r));
-    }
-    st.Reset();
+    }));
     return out;
   }
 
@@ -348,22 +342,15 @@ class SqliteEngine final : public Engine {
     st.BindInt(1, after_seq);
     st.BindInt(2, static_cast<int64_t>(limit));
     std::vector<ChangeRecord> out;
-    for (;;) {
-      auto row = st.Step();
-      if (!row.ok()) {
-        st.Reset();
-        return row.status();
-      }
-      if (!*row) break;
+    RETURN_IF_ERROR(st.ForEachRow([&](const Statement& row) {
       ChangeRecord c;
-      c.seq = st.ColumnInt(0);
-      c.commit_time = st.ColumnInt(1);
-      c.path = std::string(st.ColumnText(2));
-      if (!st.ColumnIsNull(3)) c.before = std::string(st.ColumnText(3));
-      if (!st.ColumnIsNull(4)) c.after = std::string(st.ColumnText(4));
+      c.seq = row.ColumnInt(0);
+      c.commit_time = row.ColumnInt(1);
+      c.path = std::string(row.ColumnText(2));
+      if (!row.ColumnIsNull(3)) c.before = std::string(row.ColumnText(3));
+      if (!row.ColumnIsNull(4)) c.after = std::string(row.ColumnText(4));
       out.push_back(std::move(c));
-    }
-    st.Reset();
+    }));
     return out;
   }
 
@@ -407,6 +394,13 @@ class SqliteEngine final : public Engine {
     }
     cv_.notify_all();
     if (writer_thread_.joinable()) writer_thread_.join();
+    {
+      std::lock_guard lock(checkpoint_mu_);
+      checkpoint_stop_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+    checkpoint_conn_.reset();
     readers_.Clear();
     if (writer_) {
       // A clean close folds the WAL back into the main file.
@@ -448,25 +442,18 @@ class SqliteEngine final : public Engine {
   // Rows of (key, data, create_time, update_time, parent, id).
   static Result<std::vector<IndexedDocument>> ReadIndexed(Statement& st) {
     std::vector<IndexedDocument> out;
-    for (;;) {
-      auto row = st.Step();
-      if (!row.ok()) {
-        st.Reset();
-        return row.status();
-      }
-      if (!*row) break;
+    RETURN_IF_ERROR(st.ForEachRow([&](const Statement& row) {
       IndexedDocument d;
-      d.key = std::string(st.ColumnText(0));
-      d.doc.data = std::string(st.ColumnText(1));
-      d.doc.create_time = st.ColumnInt(2);
-      d.doc.update_time = st.ColumnInt(3);
-      std::string_view parent = st.ColumnText(4);
-      std::string_view id = st.ColumnText(5);
+      d.key = std::string(row.ColumnText(0));
+      d.doc.data = std::string(row.ColumnText(1));
+      d.doc.create_time = row.ColumnInt(2);
+      d.doc.update_time = row.ColumnInt(3);
+      std::string_view parent = row.ColumnText(4);
+      std::string_view id = row.ColumnText(5);
       d.doc.path.reserve(parent.size() + id.size() + 1);
       d.doc.path.append(parent).append("/").append(id);
       out.push_back(std::move(d));
-    }
-    st.Reset();
+    }));
     return out;
   }
 
@@ -508,6 +495,42 @@ class SqliteEngine final : public Engine {
   int64_t NextCommitTime() {
     last_time_ = std::max(SystemClock().NowMicros(), last_time_ + 1);
     return last_time_;
+  }
+
+  // Called by SQLite after each commit on the writer connection.
+  static int WalHook(void* self, sqlite3* db, const char*, int pages) {
+    if (pages >= kCheckpointPagesHard) {
+      // The background checkpoints are not keeping up (long readers, a slow disk): the
+      // writer checkpoints itself, as SQLite would by default, so the WAL stays bounded.
+      sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      return SQLITE_OK;
+    }
+    if (pages >= kCheckpointPages) {
+      auto* engine = static_cast<SqliteEngine*>(self);
+      {
+        std::lock_guard lock(engine->checkpoint_mu_);
+        engine->checkpoint_requested_ = true;
+      }
+      engine->checkpoint_cv_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void CheckpointLoop() {
+    for (;;) {
+      {
+        std::unique_lock lock(checkpoint_mu_);
+        checkpoint_cv_.wait(lock, [this] { return checkpoint_stop_ || checkpoint_requested_; });
+        if (checkpoint_stop_) return;
+        checkpoint_requested_ = false;
+      }
+      // PASSIVE: copies what it can without waiting for readers or the writer.
+      int rc = sqlite3_wal_checkpoint_v2(checkpoint_conn_->raw(), nullptr,
+                                         SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+        spdlog::warn("storage: checkpoint failed: {}", checkpoint_conn_->LastError());
+      }
+    }
   }
 
   void WriterLoop() {
@@ -592,6 +615,15 @@ class SqliteEngine final : public Engine {
   std::deque<PendingWrite> queue_;  // GUARDED_BY(mu_)
   bool closing_ = false;            // GUARDED_BY(mu_)
   std::thread writer_thread_;
+
+  static constexpr int kCheckpointPages = 1000;  // SQLite's own default threshold
+  static constexpr int kCheckpointPagesHard = 8000;
+  std::unique_ptr<Connection> checkpoint_conn_;  // checkpoint thread only
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_requested_ = false;  // GUARDED_BY(checkpoint_mu_)
+  bool checkpoint_stop_ = false;       // GUARDED_BY(checkpoint_mu_)
+  std::thread checkpoint_thread_;
 };
 
 Result<std::optional<DocumentRecord>> SqliteWriteTxn::Get(std::string_view path) {
