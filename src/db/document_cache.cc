@@ -42,6 +42,10 @@ void DocumentCache::Apply(const std::vector<storage::CommittedChange>& changes) 
   for (const auto& change : changes) {
     Shard& shard = ShardFor(change.path);
     std::lock_guard lock(shard.mu);
+    // Only documents already cached (hot) get their new version; others are left to be
+    // cached by a read. This keeps bulk writes from churning the cache and the writer.
+    auto it = shard.index.find(change.path);
+    if (it == shard.index.end()) continue;
     EraseLocked(shard, change.path);
     if (change.after && Cost(*change.after) <= max_bytes_per_shard_) {
       PutLocked(shard, std::make_shared<const storage::DocumentRecord>(*change.after));

@@ -37,7 +37,8 @@ class DocumentCache {
   // Read before fetching from the store; pass to InsertIfUnchanged.
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   void InsertIfUnchanged(const storage::DocumentRecord& doc, uint64_t generation_before_read);
-  // A commit's changes. Writer thread only.
+  // A commit's changes: cached documents take their new version (or leave, if deleted);
+  // documents not cached stay out. Writer thread only.
   void Apply(const std::vector<storage::CommittedChange>& changes);
 
   size_t bytes() const;

@@ -9,9 +9,11 @@ storage::DocumentRecord Doc(std::string path, std::string data, int64_t t = 1) {
   return {std::move(path), std::move(data), t, t};
 }
 
-TEST(DocumentCache, CommitsReplaceAndDeleteEntries) {
+TEST(DocumentCache, CommitsReplaceAndDeleteCachedEntries) {
   DocumentCache cache(1 << 20);
-  cache.Apply({{"c/a", Doc("c/a", "{\"v\":1}")}});
+  cache.Apply({{"c/a", Doc("c/a", "{\"v\":0}")}});
+  EXPECT_EQ(cache.Lookup("c/a"), nullptr);  // writes do not fill the cache; reads do
+  cache.InsertIfUnchanged(Doc("c/a", "{\"v\":1}"), cache.generation());
   ASSERT_NE(cache.Lookup("c/a"), nullptr);
   EXPECT_EQ(cache.Lookup("c/a")->data, "{\"v\":1}");
   cache.Apply({{"c/a", Doc("c/a", "{\"v\":2}")}});
@@ -34,7 +36,7 @@ TEST(DocumentCache, AReadThatRacedACommitIsNotInserted) {
 
 TEST(DocumentCache, AnInsertNeverReplacesAnEntry) {
   DocumentCache cache(1 << 20);
-  cache.Apply({{"c/a", Doc("c/a", "{\"v\":2}", 2)}});
+  cache.InsertIfUnchanged(Doc("c/a", "{\"v\":2}", 2), cache.generation());
   cache.InsertIfUnchanged(Doc("c/a", "{\"v\":1}", 1), cache.generation());
   EXPECT_EQ(cache.Lookup("c/a")->data, "{\"v\":2}");
 }
@@ -44,7 +46,7 @@ TEST(DocumentCache, StaysWithinItsBudget) {
   DocumentCache cache(budget);
   std::string data(1000, 'x');
   for (int i = 0; i < 1000; ++i) {
-    cache.Apply({{"c/" + std::to_string(i), Doc("c/" + std::to_string(i), data)}});
+    cache.InsertIfUnchanged(Doc("c/" + std::to_string(i), data), cache.generation());
   }
   EXPECT_LE(cache.bytes(), budget);
   EXPECT_GT(cache.bytes(), budget / 2);

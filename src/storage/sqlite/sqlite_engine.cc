@@ -225,6 +225,8 @@ class SqliteEngine final : public Engine {
   Status Open() {
     std::error_code ec;
     ASSIGN_OR_RETURN(writer_, Connection::Open(options_.path, true));
+    // Only a new, empty file takes a page size; an existing store keeps its own.
+    RETURN_IF_ERROR(writer_->Exec("PRAGMA page_size=" + std::to_string(options_.page_size)));
     RETURN_IF_ERROR(Configure(*writer_));
     RETURN_IF_ERROR(Migrate());
     ASSIGN_OR_RETURN(get_, writer_->Prepare("SELECT data, create_time, update_time FROM "
