@@ -96,7 +96,10 @@ Status Configure(Connection& c) {
   // write survives power loss, not just a process crash.
   return c.Exec(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;"
-      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
+      // Map as much of the file as SQLite allows (about 2 GiB): reads of a large store
+      // come from the OS page cache without a pread and a copy per page
+      // (docs/benchmarks.md: +40 % query throughput at 1M documents).
+      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA mmap_size=2147418112;"
       // After a checkpoint lets the WAL start over, its file is cut back to this size.
       "PRAGMA journal_size_limit=16777216;");
 }
