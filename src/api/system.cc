@@ -8,41 +8,42 @@ namespace hearth::api {
 
 using http::Response;
 
-void HandleHealth(db::Database& db, const http::Request& request, http::Responder respond) {
+namespace {
+
+// GET/HEAD only; `build` runs on the read pool (it touches the store) and its response
+// is labelled `route`.
+void AnswerFromPool(db::Database& db, const http::Request& request, http::Responder respond,
+                    const char* route, std::function<Response()> build) {
   if (request.method != http::Method::kGet && request.method != http::Method::kHead) {
-    return respond(MethodNotAllowed(request, "GET, HEAD", "healthz"));
+    return respond(MethodNotAllowed(request, "GET, HEAD", route));
   }
   auto shared = std::make_shared<http::Responder>(std::move(respond));
-  bool queued = db.RunBlocking([&db, shared] {
+  auto labelled = [shared, route](Response r) {
+    r.route = route;
+    (*shared)(std::move(r));
+  };
+  bool queued = db.RunBlocking([labelled, build = std::move(build)] { labelled(build()); });
+  if (!queued) labelled(Response::Error(Unavailable("the server is busy")));
+}
+
+}  // namespace
+
+void HandleHealth(db::Database& db, const http::Request& request, http::Responder respond) {
+  AnswerFromPool(db, request, std::move(respond), "healthz", [&db] {
     Status s = db.engine().Ping();
+    if (!s.ok()) return Response::Error(Unavailable("the store does not answer: " + s.message()));
     Response r;
-    r.route = "healthz";
-    if (s.ok()) {
-      r.body = R"({"status":"ok","storage":)";
-      model::AppendJsonString(r.body, db.engine().name());
-      r.body += "}";
-    } else {
-      r = Response::Error(Unavailable("the store does not answer: " + s.message()));
-      r.route = "healthz";
-    }
-    (*shared)(std::move(r));
+    r.body = R"({"status":"ok","storage":)";
+    model::AppendJsonString(r.body, db.engine().name());
+    r.body += "}";
+    return r;
   });
-  if (!queued) {
-    Response r = Response::Error(Unavailable("the server is busy"));
-    r.route = "healthz";
-    (*shared)(std::move(r));
-  }
 }
 
 void HandleMetrics(db::Database& db, const http::Metrics& metrics, const http::Request& request,
                    http::Responder respond) {
-  if (request.method != http::Method::kGet && request.method != http::Method::kHead) {
-    return respond(MethodNotAllowed(request, "GET, HEAD", "metrics"));
-  }
-  auto shared = std::make_shared<http::Responder>(std::move(respond));
-  bool queued = db.RunBlocking([&db, &metrics, shared] {
+  AnswerFromPool(db, request, std::move(respond), "metrics", [&db, &metrics] {
     Response r;
-    r.route = "metrics";
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     metrics.Render(r.body);
     auto size = db.engine().SizeBytes();
@@ -50,13 +51,8 @@ void HandleMetrics(db::Database& db, const http::Metrics& metrics, const http::R
     r.body += "# TYPE hearth_store_size_bytes gauge\n";
     r.body += fmt::format("hearth_store_size_bytes{{engine=\"{}\"}} {}\n", db.engine().name(),
                           size.ok() ? *size : -1);
-    (*shared)(std::move(r));
+    return r;
   });
-  if (!queued) {
-    Response r = Response::Error(Unavailable("the server is busy"));
-    r.route = "metrics";
-    (*shared)(std::move(r));
-  }
 }
 
 }  // namespace hearth::api

@@ -13,6 +13,12 @@ namespace {
 
 Status Busy() { return Unavailable("the server is busy; retry shortly"); }
 
+// A document's version as transactions record it: its updateTime, nullopt if missing.
+using Version = std::optional<int64_t>;
+Version VersionOf(const std::optional<storage::DocumentRecord>& doc) {
+  return doc ? Version(doc->update_time) : std::nullopt;
+}
+
 // Runs one mutation inside the engine's transaction, index entries included.
 Result<std::optional<storage::DocumentRecord>> ApplyInTxn(const Mutation& m,
                                                           const query::IndexConfig& indexes,
@@ -108,18 +114,24 @@ void Database::BuildIndexes(std::vector<query::CompositeIndex> indexes) {
   }
 }
 
+template <typename T, typename Work>
+void Database::SubmitRead(Callback<T> done, Work work) {
+  auto shared_done = std::make_shared<Callback<T>>(std::move(done));
+  bool queued = readers_->TrySubmit(
+      [shared_done, work = std::move(work)]() mutable { (*shared_done)(work()); });
+  if (!queued) (*shared_done)(Busy());
+}
+
 bool Database::IsReady(const query::CompositeIndex& index) const {
   std::lock_guard lock(ready_mu_);
   return ready_.contains(index.Spec());
 }
 
 void Database::RunQuery(query::Query q, Callback<QueryResult> done) {
-  auto shared_done = std::make_shared<decltype(done)>(std::move(done));
-  bool queued = readers_->TrySubmit([this, q = std::move(q), shared_done] {
-    (*shared_done)(ExecuteQuery(*engine_, q, *indexes_,
-                                [this](const query::CompositeIndex& i) { return IsReady(i); }));
+  SubmitRead(std::move(done), [this, q = std::move(q)] {
+    return ExecuteQuery(*engine_, q, *indexes_,
+                        [this](const query::CompositeIndex& i) { return IsReady(i); });
   });
-  if (!queued) (*shared_done)(Busy());
 }
 
 Database::~Database() {
@@ -133,51 +145,37 @@ void Database::Get(std::string path, Callback<std::optional<storage::DocumentRec
   if (DocumentCache::Entry hit = cache_.Lookup(path)) {
     return done(std::optional<storage::DocumentRecord>(*hit));
   }
-  auto shared_done = std::make_shared<decltype(done)>(std::move(done));
-  bool queued = readers_->TrySubmit([this, path = std::move(path), shared_done] {
+  SubmitRead(std::move(done), [this, path = std::move(path)] {
     uint64_t generation = cache_.generation();
     auto result = engine_->Get(path);
     if (result.ok() && result->has_value()) cache_.InsertIfUnchanged(**result, generation);
-    (*shared_done)(std::move(result));
+    return result;
   });
-  if (!queued) (*shared_done)(Busy());
 }
 
 void Database::List(std::string parent, std::string start_after_id, size_t limit,
                     Callback<std::vector<storage::DocumentRecord>> done) {
-  auto shared_done = std::make_shared<decltype(done)>(std::move(done));
-  bool queued = readers_->TrySubmit(
-      [this, parent = std::move(parent), start = std::move(start_after_id), limit, shared_done] {
-        (*shared_done)(engine_->List(parent, start, limit));
-      });
-  if (!queued) (*shared_done)(Busy());
+  SubmitRead(std::move(done), [this, parent = std::move(parent), start = std::move(start_after_id),
+                               limit] { return engine_->List(parent, start, limit); });
 }
 
 void Database::GetInTransaction(std::string transaction, std::string path,
                                 Callback<std::optional<storage::DocumentRecord>> done) {
-  auto shared_done = std::make_shared<decltype(done)>(std::move(done));
-  bool queued = readers_->TrySubmit(
-      [this, transaction = std::move(transaction), path = std::move(path), shared_done] {
-        auto fail = [&](Status s) { (*shared_done)(std::move(s)); };
-        auto state = transactions_.Get(transaction);
-        if (!state.ok()) return fail(state.status());
-        auto doc = engine_->Get(path);
-        if (!doc.ok()) return fail(doc.status());
-        if (state->read_only) {
-          // Everything read so far must still be current: then all reads are one snapshot.
-          Status valid =
-              ValidateReads(*state, [&](const std::string& p) -> Result<std::optional<int64_t>> {
-                ASSIGN_OR_RETURN(auto d, engine_->Get(p));
-                return d ? std::optional<int64_t>(d->update_time) : std::nullopt;
-              });
-          if (!valid.ok()) return fail(valid);
-        }
-        Status recorded = transactions_.RecordRead(
-            transaction, path, *doc ? std::optional<int64_t>((*doc)->update_time) : std::nullopt);
-        if (!recorded.ok()) return fail(recorded);
-        (*shared_done)(std::move(doc));
-      });
-  if (!queued) (*shared_done)(Busy());
+  SubmitRead(std::move(done),
+             [this, transaction = std::move(transaction),
+              path = std::move(path)]() -> Result<std::optional<storage::DocumentRecord>> {
+               ASSIGN_OR_RETURN(TransactionState state, transactions_.Get(transaction));
+               ASSIGN_OR_RETURN(std::optional<storage::DocumentRecord> doc, engine_->Get(path));
+               if (state.read_only) {
+                 // Everything read so far must still be current: then all reads are one snapshot.
+                 RETURN_IF_ERROR(ValidateReads(state, [&](const std::string& p) -> Result<Version> {
+                   ASSIGN_OR_RETURN(auto d, engine_->Get(p));
+                   return VersionOf(d);
+                 }));
+               }
+               RETURN_IF_ERROR(transactions_.RecordRead(transaction, path, VersionOf(doc)));
+               return doc;
+             });
 }
 
 void Database::Commit(std::vector<Mutation> mutations, Callback<CommitResult> done) {
@@ -213,10 +211,10 @@ void Database::Commit(std::vector<Mutation> mutations, std::optional<std::string
       [state, indexes = indexes_](storage::WriteTxn& txn) -> Status {
         if (state->reads) {
           // Inside the write: nothing can change between this check and the writes.
-          RETURN_IF_ERROR(ValidateReads(
-              *state->reads, [&](const std::string& p) -> Result<std::optional<int64_t>> {
+          RETURN_IF_ERROR(
+              ValidateReads(*state->reads, [&](const std::string& p) -> Result<Version> {
                 ASSIGN_OR_RETURN(auto d, txn.Get(p));
-                return d ? std::optional<int64_t>(d->update_time) : std::nullopt;
+                return VersionOf(d);
               }));
         }
         // The write function may run again only if a previous attempt failed, so start over.

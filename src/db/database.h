@@ -93,6 +93,10 @@ class Database {
  private:
   Database(std::unique_ptr<storage::Engine> engine, DatabaseOptions options);
   bool IsReady(const query::CompositeIndex& index) const;
+  // Runs `work` (returning Result<T>) on the read pool and passes its result to `done`;
+  // `unavailable` at once when the pool is saturated.
+  template <typename T, typename Work>
+  void SubmitRead(Callback<T> done, Work work);
   void BuildIndexes(std::vector<query::CompositeIndex> indexes);
 
   std::unique_ptr<storage::Engine> engine_;
