@@ -12,16 +12,15 @@
 namespace hearth::model {
 namespace {
 
+using testing::D;
+using testing::I;
+using testing::kInf;
+using testing::kNaN;
+using testing::S;
+
 using testing::Describe;
 using testing::StrictEqual;
 using namespace std::string_literals;
-
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-Value I(int64_t v) { return Value::Integer(v); }
-Value D(double v) { return Value::Double(v); }
-Value S(std::string v) { return Value::String(std::move(v)); }
 
 std::string ToJson(const Value& v) {
   std::string out;

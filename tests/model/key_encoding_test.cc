@@ -13,21 +13,20 @@
 namespace hearth::model {
 namespace {
 
+using testing::Arr;
+using testing::D;
+using testing::I;
+using testing::kInf;
+using testing::kInt64Max;
+using testing::kInt64Min;
+using testing::kNaN;
+using testing::Ref;
+using testing::S;
+
 using testing::Describe;
 using testing::Hex;
 using testing::Sign;
 using namespace std::string_literals;
-
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
-constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
-
-Value I(int64_t v) { return Value::Integer(v); }
-Value D(double v) { return Value::Double(v); }
-Value S(std::string v) { return Value::String(std::move(v)); }
-Value Ref(std::string v) { return Value::FromReference(std::move(v)); }
-Value Arr(std::vector<Value> v) { return Value::FromArray(std::move(v)); }
 
 int ByteOrder(const std::string& a, const std::string& b) { return Sign(a.compare(b)); }
 

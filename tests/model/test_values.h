@@ -19,6 +19,17 @@ namespace hearth::model::testing {
 
 inline int Sign(int c) { return c < 0 ? -1 : (c > 0 ? 1 : 0); }
 
+// Short builders and constants shared by the model tests.
+inline constexpr double kInf = std::numeric_limits<double>::infinity();
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+inline constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+inline constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
+inline Value I(int64_t v) { return Value::Integer(v); }
+inline Value D(double v) { return Value::Double(v); }
+inline Value S(std::string v) { return Value::String(std::move(v)); }
+inline Value Ref(std::string v) { return Value::FromReference(std::move(v)); }
+inline Value Arr(std::vector<Value> v) { return Value::FromArray(std::move(v)); }
+
 // Bytes as printable text: printable ASCII as is, everything else as \xNN.
 inline std::string Escape(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
