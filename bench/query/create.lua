@@ -4,7 +4,7 @@
 -- Fields: author, likes, title, body, category, tags (array of 2), published, rating
 -- (double), views, createdAt — the same shape as bench/query/gen.mjs.
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
-dofile(dir .. "common.lua")
+dofile(dir .. "../wrk/common.lua")
 
 local WORDS = { "index", "query", "latency", "shard", "document", "collection", "field",
   "order", "limit", "cursor", "snapshot", "commit", "batch", "write", "read", "cache", "page",

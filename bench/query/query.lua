@@ -3,7 +3,7 @@
 -- rotating k over 0 .. BENCH_AUTHORS-1 (default 1000). The requests are pre-formatted in
 -- init(); each wrk thread starts at a different author.
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
-dofile(dir .. "common.lua")
+dofile(dir .. "../wrk/common.lua")
 
 local authors = tonumber(os.getenv("BENCH_AUTHORS") or "1000")
 local limit = tonumber(os.getenv("BENCH_LIMIT") or "20")

@@ -1,4 +1,4 @@
--- bench/wrk/common.lua — shared by the workload scripts (loaded with dofile).
+-- bench/wrk/common.lua — shared by every wrk script under bench/ (loaded with dofile).
 --
 -- Environment (set by bench/foundation.sh):
 --   BENCH_TOKEN   if non-empty, every request carries "Authorization: Bearer <token>"
@@ -8,6 +8,7 @@
 --                bytes=N err_connect=N err_read=N err_write=N err_status=N err_timeout=N
 -- err_status counts responses with HTTP status >= 400 (wrk's definition).
 
+wrk.headers["Content-Type"] = "application/json"
 local token = os.getenv("BENCH_TOKEN") or ""
 if token ~= "" then
   wrk.headers["Authorization"] = "Bearer " .. token
