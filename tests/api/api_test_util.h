@@ -136,6 +136,34 @@ inline std::unique_ptr<ServerProcess> StartServer(const std::string& project,
   return server;
 }
 
+// One real server shared by every test of a suite (the tests use distinct document
+// paths). `Derived` may define `static void PrepareProject(const std::string& dir)` to
+// write hearth.json, firestore.indexes.json, ... before the server starts.
+template <typename Derived>
+class SharedServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    project_ = new TempDir();
+    Derived::PrepareProject(project_->path());
+    server_ = StartServer(project_->path()).release();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+    delete project_;
+    project_ = nullptr;
+  }
+  static void PrepareProject(const std::string&) {}
+  void SetUp() override {
+    ASSERT_NE(server_, nullptr);
+    client_ = std::make_unique<HttpClient>(server_->port());
+  }
+
+  static inline TempDir* project_ = nullptr;
+  static inline ServerProcess* server_ = nullptr;
+  std::unique_ptr<HttpClient> client_;
+};
+
 inline bool SendAllBytes(int fd, std::string_view data) {
   while (!data.empty()) {
     ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);

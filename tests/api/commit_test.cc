@@ -6,32 +6,13 @@
 namespace hearth::testing {
 namespace {
 
-class CommitTest : public ::testing::Test {
+class CommitTest : public SharedServerTest<CommitTest> {
  protected:
-  static void SetUpTestSuite() {
-    project_ = new TempDir();
-    server_ = StartServer(project_->path()).release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete project_;
-  }
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr);
-    client_ = std::make_unique<HttpClient>(server_->port());
-  }
   HttpResponse Commit(std::string_view body) { return client_->Admin("POST", "/v1/commit", body); }
   HttpResponse Get(std::string_view path) {
     return client_->Admin("GET", "/v1/documents/" + std::string(path));
   }
-
-  static TempDir* project_;
-  static ServerProcess* server_;
-  std::unique_ptr<HttpClient> client_;
 };
-
-TempDir* CommitTest::project_ = nullptr;
-ServerProcess* CommitTest::server_ = nullptr;
 
 TEST_F(CommitTest, AppliesEveryKindOfWriteInOrder) {
   ASSERT_EQ(client_->Admin("PUT", "/v1/documents/b1/old", R"({"v":1})").status, 200);

@@ -18,23 +18,8 @@ namespace {
 
 std::string Doc(std::string_view path) { return "/v1/documents/" + std::string(path); }
 
-class DocumentsTest : public ::testing::Test {
+class DocumentsTest : public SharedServerTest<DocumentsTest> {
  protected:
-  static void SetUpTestSuite() {
-    project_ = new TempDir();
-    server_ = StartServer(project_->path()).release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-    delete project_;
-    project_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr);
-    client_ = std::make_unique<HttpClient>(server_->port());
-  }
-
   HttpResponse Admin(std::string_view method, std::string_view path, std::string_view body = "",
                      Headers headers = {}) {
     return client_->Admin(method, Doc(path), body, std::move(headers));
@@ -62,14 +47,7 @@ class DocumentsTest : public ::testing::Test {
     if (token) *token = j.String("/nextPageToken").value_or("");
     return ids;
   }
-
-  static TempDir* project_;
-  static ServerProcess* server_;
-  std::unique_ptr<HttpClient> client_;
 };
-
-TempDir* DocumentsTest::project_ = nullptr;
-ServerProcess* DocumentsTest::server_ = nullptr;
 
 // A step of a scenario: one request and what must come back. Targets, bodies and header
 // values may use {etag}/{ut} (the last ETag/updateTime seen) and {name} for values saved

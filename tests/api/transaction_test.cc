@@ -9,21 +9,13 @@
 namespace hearth::testing {
 namespace {
 
-class TransactionTest : public ::testing::Test {
+class TransactionTest : public SharedServerTest<TransactionTest> {
+ public:
+  static void PrepareProject(const std::string& dir) {
+    WriteFile(dir + "/hearth.json", R"({"limits": {"transactionTimeoutMs": 1000}})");
+  }
+
  protected:
-  static void SetUpTestSuite() {
-    project_ = new TempDir();
-    server_ =
-        StartServer(project_->path(), R"({"limits": {"transactionTimeoutMs": 1000}})").release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete project_;
-  }
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr);
-    client_ = std::make_unique<HttpClient>(server_->port());
-  }
   std::string Begin(bool read_only = false) {
     HttpResponse r =
         client_->Admin("POST", "/v1/transactions", read_only ? R"({"readOnly": true})" : "{}");
@@ -40,14 +32,7 @@ class TransactionTest : public ::testing::Test {
   HttpResponse Put(const std::string& path, const std::string& body) {
     return client_->Admin("PUT", "/v1/documents/" + path, body);
   }
-
-  static TempDir* project_;
-  static ServerProcess* server_;
-  std::unique_ptr<HttpClient> client_;
 };
-
-TempDir* TransactionTest::project_ = nullptr;
-ServerProcess* TransactionTest::server_ = nullptr;
 
 TEST_F(TransactionTest, ReadModifyWriteCommits) {
   ASSERT_EQ(Put("t1/a", R"({"n": 1})").status, 200);
