@@ -92,26 +92,9 @@ cleanup() {
   exit "$rc"
 }
 
-stop_pid() {
-  local pid=$1 i
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    warn "pid $pid did not exit on SIGTERM within 5 s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
-
-forget_pid() {
-  local pid=$1 p keep=()
-  for p in "${PIDS[@]}"; do [[ "$p" == "$pid" ]] || keep+=("$p"); done
-  PIDS=("${keep[@]+"${keep[@]}"}")
-}
+STOP_GRACE_S=5
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 trap cleanup EXIT
 trap 'exit 130' INT

@@ -120,26 +120,9 @@ FAILED=0         # something could not be measured -> keep run dir, exit 1
 PROBLEMS=()      # notes for the report
 T_START=$SECONDS
 
-stop_pid() {
-  local pid=$1 i
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    warn "pid $pid did not exit on SIGTERM within 10 s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
-
-forget_pid() {
-  local pid=$1 p keep=()
-  for p in "${PIDS[@]}"; do [[ "$p" == "$pid" ]] || keep+=("$p"); done
-  PIDS=("${keep[@]+"${keep[@]}"}")
-}
+STOP_GRACE_S=10
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 pg_stop() {
   [[ -n "$PG_DATA" && -f "$PG_DATA/postmaster.pid" ]] || { PG_DATA=""; return 0; }
