@@ -73,6 +73,24 @@ struct CommittedChange {
   std::optional<DocumentRecord> after;
 };
 
+// Auth records (auth/): kept in tables of their own, out of the document API's reach.
+struct UserRecord {
+  std::string uid;
+  std::string email;  // normalised (auth::NormalizeEmail); "" when the user has none
+  std::string data;   // everything else, as JSON (auth/user.h)
+};
+
+// A refresh token or a one-time code, known only by the hash of its secret.
+struct TokenRecord {
+  std::string hash;     // hex SHA-256 of the secret
+  std::string kind;     // "refresh", "reset", "verify", "oauth-state", "oauth-code"
+  std::string uid;      // "" when not tied to a user yet (oauth-state)
+  std::string family;   // refresh tokens: shared by one rotation chain; else ""
+  std::string data;     // kind-specific JSON
+  int64_t expires = 0;  // microseconds since the epoch
+  bool used = false;    // a rotated refresh token is kept, used, to notice its re-use
+};
+
 // The view a write gets of the store, inside its transaction. Only valid during the
 // write function's call, on the writer thread.
 class WriteTxn {
@@ -95,6 +113,24 @@ class WriteTxn {
   // Small persistent settings (index states and the like).
   virtual Status PutMeta(std::string_view key, std::string_view value) = 0;
   virtual Status DeleteMeta(std::string_view key) = 0;
+
+  // Auth records. PutUser fails with `already-exists` when another user has the email.
+  virtual Result<std::optional<UserRecord>> GetUser(std::string_view uid) = 0;
+  virtual Result<std::optional<UserRecord>> GetUserByEmail(std::string_view email) = 0;
+  virtual Status PutUser(const UserRecord& user) = 0;
+  // Removes the user with its linked identities and tokens.
+  virtual Status DeleteUser(std::string_view uid) = 0;
+  // Links an external identity (provider, subject) to a user.
+  virtual Status PutIdentity(std::string_view provider, std::string_view subject,
+                             std::string_view uid) = 0;
+  virtual Result<std::optional<TokenRecord>> GetToken(std::string_view hash) = 0;
+  virtual Status PutToken(const TokenRecord& token) = 0;  // inserts or replaces
+  virtual Status DeleteToken(std::string_view hash) = 0;
+  // Every token of `uid` of `kind` ("" for every kind).
+  virtual Status DeleteUserTokens(std::string_view uid, std::string_view kind) = 0;
+  virtual Status DeleteTokenFamily(std::string_view family) = 0;
+  // Drops up to `limit` tokens that expired before `now_micros`.
+  virtual Status PurgeExpiredTokens(int64_t now_micros, int64_t limit) = 0;
 };
 
 class Engine {
@@ -129,6 +165,15 @@ class Engine {
   virtual Result<std::vector<DocumentRecord>> ScanAll(std::string_view after_parent,
                                                       std::string_view after_id, size_t limit) = 0;
   virtual Result<std::optional<std::string>> ReadMeta(std::string_view key) = 0;
+  // Auth records (see WriteTxn).
+  virtual Result<std::optional<UserRecord>> GetUser(std::string_view uid) = 0;
+  virtual Result<std::optional<UserRecord>> GetUserByEmail(std::string_view email) = 0;
+  // The uid linked to an external identity.
+  virtual Result<std::optional<std::string>> GetIdentity(std::string_view provider,
+                                                         std::string_view subject) = 0;
+  // Users ordered by uid, uid > `after_uid`.
+  virtual Result<std::vector<UserRecord>> ListUsers(std::string_view after_uid, size_t limit) = 0;
+  virtual Result<std::optional<TokenRecord>> GetToken(std::string_view hash) = 0;
   // Changes with seq > `after_seq`, oldest first.
   virtual Result<std::vector<ChangeRecord>> ReadChanges(int64_t after_seq, size_t limit) = 0;
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 
 #include "base/clock.h"
 #include "storage/sqlite/connection.h"
@@ -59,6 +60,106 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 INSERT INTO meta (key, value) VALUES ('auto-index', 'rebuild');
 )sql",
+    // 3: auth records (auth/), out of the document API's reach. Emails are unique (NULL
+    // for users without one); tokens are known only by the hash of their secret.
+    R"sql(
+CREATE TABLE users (
+  uid   TEXT PRIMARY KEY,
+  email TEXT UNIQUE,
+  data  TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE user_identities (
+  provider TEXT NOT NULL,
+  subject  TEXT NOT NULL,
+  uid      TEXT NOT NULL,
+  PRIMARY KEY (provider, subject)
+) WITHOUT ROWID;
+CREATE INDEX user_identities_by_uid ON user_identities (uid);
+CREATE TABLE auth_tokens (
+  hash    TEXT    PRIMARY KEY,
+  kind    TEXT    NOT NULL,
+  uid     TEXT    NOT NULL,
+  family  TEXT    NOT NULL,
+  data    TEXT    NOT NULL,
+  expires INTEGER NOT NULL,
+  used    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX auth_tokens_by_uid ON auth_tokens (uid, kind);
+CREATE INDEX auth_tokens_by_family ON auth_tokens (family);
+CREATE INDEX auth_tokens_by_expiry ON auth_tokens (expires);
+)sql",
+};
+
+constexpr std::string_view kUserColumns = "SELECT uid, coalesce(email, ''), data FROM users ";
+constexpr std::string_view kTokenColumns =
+    "SELECT hash, kind, uid, family, data, expires, used FROM auth_tokens WHERE hash = ?1";
+
+// The statements that read auth records, prepared on every connection that reads them.
+struct AuthReads {
+  Statement user, user_by_email, identity, users, token;
+
+  Status Prepare(Connection& c) {
+    ASSIGN_OR_RETURN(user, c.Prepare(std::string(kUserColumns) + "WHERE uid = ?1"));
+    ASSIGN_OR_RETURN(user_by_email, c.Prepare(std::string(kUserColumns) + "WHERE email = ?1"));
+    ASSIGN_OR_RETURN(identity, c.Prepare("SELECT uid FROM user_identities WHERE provider = ?1 "
+                                         "AND subject = ?2"));
+    ASSIGN_OR_RETURN(users,
+                     c.Prepare(std::string(kUserColumns) + "WHERE uid > ?1 ORDER BY uid LIMIT ?2"));
+    ASSIGN_OR_RETURN(token, c.Prepare(kTokenColumns));
+    return Status::Ok();
+  }
+
+  static UserRecord ReadUser(const Statement& st) {
+    return {std::string(st.ColumnText(0)), std::string(st.ColumnText(1)),
+            std::string(st.ColumnText(2))};
+  }
+
+  // Runs `st` (already bound) for at most one row, read by `read`.
+  template <typename T, typename Read>
+  static Result<std::optional<T>> One(Statement& st, Read read) {
+    std::optional<T> out;
+    RETURN_IF_ERROR(st.ForEachRow([&](const Statement& row) {
+      if (!out) out = read(row);
+    }));
+    return out;
+  }
+
+  Result<std::optional<UserRecord>> GetUser(std::string_view uid) {
+    user.BindText(1, uid);
+    return One<UserRecord>(user, ReadUser);
+  }
+  Result<std::optional<UserRecord>> GetUserByEmail(std::string_view email) {
+    user_by_email.BindText(1, email);
+    return One<UserRecord>(user_by_email, ReadUser);
+  }
+  Result<std::optional<std::string>> GetIdentity(std::string_view provider,
+                                                 std::string_view subject) {
+    identity.BindText(1, provider);
+    identity.BindText(2, subject);
+    return One<std::string>(identity,
+                            [](const Statement& row) { return std::string(row.ColumnText(0)); });
+  }
+  Result<std::vector<UserRecord>> ListUsers(std::string_view after_uid, size_t limit) {
+    users.BindText(1, after_uid);
+    users.BindInt(2, static_cast<int64_t>(limit));
+    std::vector<UserRecord> out;
+    RETURN_IF_ERROR(users.ForEachRow([&](const Statement& row) { out.push_back(ReadUser(row)); }));
+    return out;
+  }
+  Result<std::optional<TokenRecord>> GetToken(std::string_view hash) {
+    token.BindText(1, hash);
+    return One<TokenRecord>(token, [](const Statement& row) {
+      TokenRecord t;
+      t.hash = std::string(row.ColumnText(0));
+      t.kind = std::string(row.ColumnText(1));
+      t.uid = std::string(row.ColumnText(2));
+      t.family = std::string(row.ColumnText(3));
+      t.data = std::string(row.ColumnText(4));
+      t.expires = row.ColumnInt(5);
+      t.used = row.ColumnInt(6) != 0;
+      return t;
+    });
+  }
 };
 
 constexpr std::string_view kScanColumns =
@@ -116,6 +217,7 @@ class ReaderPool {
     Statement ids_forward, ids_reverse;
     Statement all;
     Statement meta;
+    AuthReads auth;
   };
 
   Status Init(const std::string& path, int count) {
@@ -151,6 +253,7 @@ class ReaderPool {
                                         "ORDER BY parent, id LIMIT ?3"));
       ASSIGN_OR_RETURN(reader->meta,
                        reader->conn->Prepare("SELECT value FROM meta WHERE key = ?1"));
+      RETURN_IF_ERROR(reader->auth.Prepare(*reader->conn));
       free_.push_back(std::move(reader));
     }
     return Status::Ok();
@@ -214,6 +317,18 @@ class SqliteWriteTxn final : public WriteTxn {
   Status DropIndex(int64_t index_id) override;
   Status PutMeta(std::string_view key, std::string_view value) override;
   Status DeleteMeta(std::string_view key) override;
+  Result<std::optional<UserRecord>> GetUser(std::string_view uid) override;
+  Result<std::optional<UserRecord>> GetUserByEmail(std::string_view email) override;
+  Status PutUser(const UserRecord& user) override;
+  Status DeleteUser(std::string_view uid) override;
+  Status PutIdentity(std::string_view provider, std::string_view subject,
+                     std::string_view uid) override;
+  Result<std::optional<TokenRecord>> GetToken(std::string_view hash) override;
+  Status PutToken(const TokenRecord& token) override;
+  Status DeleteToken(std::string_view hash) override;
+  Status DeleteUserTokens(std::string_view uid, std::string_view kind) override;
+  Status DeleteTokenFamily(std::string_view family) override;
+  Status PurgeExpiredTokens(int64_t now_micros, int64_t limit) override;
 
  private:
   SqliteEngine* engine_;
@@ -253,6 +368,27 @@ class SqliteEngine final : public Engine {
     ASSIGN_OR_RETURN(put_meta_,
                      writer_->Prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)"));
     ASSIGN_OR_RETURN(delete_meta_, writer_->Prepare("DELETE FROM meta WHERE key = ?1"));
+    RETURN_IF_ERROR(auth_reads_.Prepare(*writer_));
+    ASSIGN_OR_RETURN(put_user_,
+                     writer_->Prepare("INSERT OR REPLACE INTO users (uid, email, data) VALUES "
+                                      "(?1, nullif(?2, ''), ?3)"));
+    ASSIGN_OR_RETURN(delete_user_, writer_->Prepare("DELETE FROM users WHERE uid = ?1"));
+    ASSIGN_OR_RETURN(delete_identities_,
+                     writer_->Prepare("DELETE FROM user_identities WHERE uid = ?1"));
+    ASSIGN_OR_RETURN(put_identity_,
+                     writer_->Prepare("INSERT OR REPLACE INTO user_identities (provider, subject, "
+                                      "uid) VALUES (?1, ?2, ?3)"));
+    ASSIGN_OR_RETURN(put_token_, writer_->Prepare("INSERT OR REPLACE INTO auth_tokens (hash, kind, "
+                                                  "uid, family, data, expires, used) VALUES "
+                                                  "(?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+    ASSIGN_OR_RETURN(delete_token_, writer_->Prepare("DELETE FROM auth_tokens WHERE hash = ?1"));
+    ASSIGN_OR_RETURN(delete_user_tokens_,
+                     writer_->Prepare("DELETE FROM auth_tokens WHERE uid = ?1 AND "
+                                      "(?2 = '' OR kind = ?2)"));
+    ASSIGN_OR_RETURN(delete_family_, writer_->Prepare("DELETE FROM auth_tokens WHERE family = ?1"));
+    ASSIGN_OR_RETURN(purge_tokens_,
+                     writer_->Prepare("DELETE FROM auth_tokens WHERE hash IN (SELECT hash FROM "
+                                      "auth_tokens WHERE expires < ?1 LIMIT ?2)"));
     ASSIGN_OR_RETURN(last_time_, LastCommitTime());
     RETURN_IF_ERROR(readers_.Init(options_.path, std::max(1, options_.readers)));
     readers_.SetTotal();
@@ -341,6 +477,23 @@ class SqliteEngine final : public Engine {
     return out;
   }
 
+  Result<std::optional<UserRecord>> GetUser(std::string_view uid) override {
+    return readers_.Acquire()->auth.GetUser(uid);
+  }
+  Result<std::optional<UserRecord>> GetUserByEmail(std::string_view email) override {
+    return readers_.Acquire()->auth.GetUserByEmail(email);
+  }
+  Result<std::optional<std::string>> GetIdentity(std::string_view provider,
+                                                 std::string_view subject) override {
+    return readers_.Acquire()->auth.GetIdentity(provider, subject);
+  }
+  Result<std::vector<UserRecord>> ListUsers(std::string_view after_uid, size_t limit) override {
+    return readers_.Acquire()->auth.ListUsers(after_uid, limit);
+  }
+  Result<std::optional<TokenRecord>> GetToken(std::string_view hash) override {
+    return readers_.Acquire()->auth.GetToken(hash);
+  }
+
   Result<std::vector<ChangeRecord>> ReadChanges(int64_t after_seq, size_t limit) override {
     auto reader = readers_.Acquire();
     Statement& st = reader->changes;
@@ -420,6 +573,12 @@ class SqliteEngine final : public Engine {
       drop_index_ = Statement();
       put_meta_ = Statement();
       delete_meta_ = Statement();
+      auth_reads_ = AuthReads();
+      for (Statement* st :
+           {&put_user_, &delete_user_, &delete_identities_, &put_identity_, &put_token_,
+            &delete_token_, &delete_user_tokens_, &delete_family_, &purge_tokens_}) {
+        *st = Statement();
+      }
       writer_.reset();
     }
   }
@@ -610,6 +769,9 @@ class SqliteEngine final : public Engine {
   std::unique_ptr<Connection> writer_;  // writer thread only (and Open/Close)
   Statement get_, put_, delete_, log_, trim_;
   Statement put_entry_, delete_entry_, drop_index_, put_meta_, delete_meta_;
+  AuthReads auth_reads_;
+  Statement put_user_, delete_user_, delete_identities_, put_identity_;
+  Statement put_token_, delete_token_, delete_user_tokens_, delete_family_, purge_tokens_;
   int64_t last_time_ = 0;                   // writer thread only
   std::vector<CommittedChange> committed_;  // writer thread only: the batch's changes
   CommitObserver observer_;
@@ -719,6 +881,78 @@ Status SqliteWriteTxn::DeleteMeta(std::string_view key) {
   Status s = st.Run();
   st.Reset();
   return s;
+}
+
+// Binds `values` to `st` (1-based, in order), runs it and resets it.
+template <typename... Args>
+Status RunWith(Statement& st, const Args&... values) {
+  int index = 0;
+  auto bind = [&](const auto& v) {
+    ++index;
+    if constexpr (std::is_integral_v<std::decay_t<decltype(v)>>) {
+      st.BindInt(index, static_cast<int64_t>(v));
+    } else {
+      st.BindText(index, v);
+    }
+  };
+  (bind(values), ...);
+  Status s = st.Run();
+  st.Reset();
+  return s;
+}
+
+Result<std::optional<UserRecord>> SqliteWriteTxn::GetUser(std::string_view uid) {
+  return engine_->auth_reads_.GetUser(uid);
+}
+
+Result<std::optional<UserRecord>> SqliteWriteTxn::GetUserByEmail(std::string_view email) {
+  return engine_->auth_reads_.GetUserByEmail(email);
+}
+
+Status SqliteWriteTxn::PutUser(const UserRecord& user) {
+  if (!user.email.empty()) {
+    ASSIGN_OR_RETURN(auto other, GetUserByEmail(user.email));
+    if (other && other->uid != user.uid) {
+      return AlreadyExists("another account already uses this email address");
+    }
+  }
+  return RunWith(engine_->put_user_, user.uid, user.email, user.data);
+}
+
+Status SqliteWriteTxn::DeleteUser(std::string_view uid) {
+  RETURN_IF_ERROR(RunWith(engine_->delete_user_, uid));
+  RETURN_IF_ERROR(RunWith(engine_->delete_identities_, uid));
+  return DeleteUserTokens(uid, "");
+}
+
+Status SqliteWriteTxn::PutIdentity(std::string_view provider, std::string_view subject,
+                                   std::string_view uid) {
+  return RunWith(engine_->put_identity_, provider, subject, uid);
+}
+
+Result<std::optional<TokenRecord>> SqliteWriteTxn::GetToken(std::string_view hash) {
+  return engine_->auth_reads_.GetToken(hash);
+}
+
+Status SqliteWriteTxn::PutToken(const TokenRecord& t) {
+  return RunWith(engine_->put_token_, t.hash, t.kind, t.uid, t.family, t.data, t.expires,
+                 t.used ? 1 : 0);
+}
+
+Status SqliteWriteTxn::DeleteToken(std::string_view hash) {
+  return RunWith(engine_->delete_token_, hash);
+}
+
+Status SqliteWriteTxn::DeleteUserTokens(std::string_view uid, std::string_view kind) {
+  return RunWith(engine_->delete_user_tokens_, uid, kind);
+}
+
+Status SqliteWriteTxn::DeleteTokenFamily(std::string_view family) {
+  return RunWith(engine_->delete_family_, family);
+}
+
+Status SqliteWriteTxn::PurgeExpiredTokens(int64_t now_micros, int64_t limit) {
+  return RunWith(engine_->purge_tokens_, now_micros, limit);
 }
 
 }  // namespace

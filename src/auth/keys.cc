@@ -1,0 +1,184 @@
+#include "auth/keys.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "auth/jwt.h"
+#include "base/clock.h"
+#include "base/random.h"
+#include "model/json.h"
+#include "model/json_view.h"
+
+namespace hearth::auth {
+namespace {
+
+struct StoredKey {
+  std::string kid;
+  int64_t created = 0;  // seconds
+  int64_t retired = 0;  // seconds; 0 while active
+  std::string pem;
+};
+
+std::string FilePath(const std::string& dir) { return dir + "/keys.json"; }
+
+int64_t MtimeNanos(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return 0;
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
+Result<std::vector<StoredKey>> ReadKeys(const std::string& dir) {
+  std::ifstream in(FilePath(dir));
+  if (!in) return std::vector<StoredKey>{};
+  std::stringstream text;
+  text << in.rdbuf();
+  auto doc = model::JsonDocument::Parse(text.str());
+  auto bad = [&] {
+    return Status(Code::kDataLoss, FilePath(dir) + " is damaged; restore it from a backup");
+  };
+  if (!doc.ok() || !doc->root().is_object()) return bad();
+  auto keys = doc->root().Get("keys");
+  if (!keys || !keys->is_array()) return bad();
+  std::vector<StoredKey> out;
+  for (const auto& k : keys->Elements()) {
+    auto kid = k.Get("kid");
+    auto pem = k.Get("pem");
+    auto created = k.Get("created");
+    auto retired = k.Get("retired");
+    if (!kid || !kid->is_string() || !pem || !pem->is_string() || !created || !retired) {
+      return bad();
+    }
+    out.push_back({std::string(kid->AsString()), created->AsInteger(), retired->AsInteger(),
+                   std::string(pem->AsString())});
+  }
+  return out;
+}
+
+// Writes atomically (temporary file, fsync, rename), readable by the owner only.
+Status WriteKeys(const std::string& dir, const std::vector<StoredKey>& keys) {
+  std::string json = R"({"keys":[)";
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (i > 0) json += ',';
+    json += R"({"kid":)";
+    model::AppendJsonString(json, keys[i].kid);
+    json += R"(,"created":)" + std::to_string(keys[i].created);
+    json += R"(,"retired":)" + std::to_string(keys[i].retired);
+    json += R"(,"pem":)";
+    model::AppendJsonString(json, keys[i].pem);
+    json += '}';
+  }
+  json += "]}\n";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::string tmp = FilePath(dir) + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Internal("cannot write " + tmp);
+  bool ok = write(fd, json.data(), json.size()) == static_cast<ssize_t>(json.size());
+  ok = fsync(fd) == 0 && ok;
+  close(fd);
+  if (!ok || rename(tmp.c_str(), FilePath(dir).c_str()) != 0) {
+    return Internal("cannot write " + FilePath(dir));
+  }
+  return Status::Ok();
+}
+
+Result<StoredKey> NewKey() {
+  ASSIGN_OR_RETURN(auto key, RsaKey::Generate(2048));
+  ASSIGN_OR_RETURN(std::string pem, key->PrivatePem());
+  return StoredKey{RandomHexToken(10), SystemClock().NowMicros() / 1'000'000, 0, std::move(pem)};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<KeyStore>> KeyStore::Open(std::string dir) {
+  ASSIGN_OR_RETURN(auto keys, ReadKeys(dir));
+  if (keys.empty()) {
+    ASSIGN_OR_RETURN(StoredKey first, NewKey());
+    keys.push_back(std::move(first));
+    RETURN_IF_ERROR(WriteKeys(dir, keys));
+    spdlog::info("auth: generated the first token-signing key ({})", keys.back().kid);
+  }
+  std::unique_ptr<KeyStore> store(new KeyStore(std::move(dir)));
+  if (store->Current() == nullptr) {
+    return Status(Code::kDataLoss, FilePath(store->dir_) + " holds no usable active key");
+  }
+  return store;
+}
+
+Result<std::string> KeyStore::Rotate(const std::string& dir) {
+  ASSIGN_OR_RETURN(auto keys, ReadKeys(dir));
+  int64_t now = SystemClock().NowMicros() / 1'000'000;
+  std::vector<StoredKey> kept;
+  for (auto& k : keys) {
+    if (k.retired == 0) k.retired = now;
+    if (now - k.retired < kRetiredKeySeconds) kept.push_back(std::move(k));
+  }
+  ASSIGN_OR_RETURN(StoredKey fresh, NewKey());
+  std::string kid = fresh.kid;
+  kept.push_back(std::move(fresh));
+  RETURN_IF_ERROR(WriteKeys(dir, kept));
+  return kid;
+}
+
+std::shared_ptr<const KeyStore::KeySet> KeyStore::Current() {
+  std::lock_guard lock(mu_);
+  int64_t now = MonotonicMicros();
+  if (set_ != nullptr && now - checked_at_ < 1'000'000) return set_;
+  checked_at_ = now;
+  int64_t mtime = MtimeNanos(FilePath(dir_));
+  if (set_ != nullptr && mtime == loaded_mtime_) return set_;
+  auto keys = ReadKeys(dir_);
+  if (!keys.ok()) {
+    spdlog::error("auth: {}; keeping the keys already loaded", keys.status().message());
+    return set_;
+  }
+  auto set = std::make_shared<KeySet>();
+  set->jwks = R"({"keys":[)";
+  int64_t wall = SystemClock().NowMicros() / 1'000'000;
+  for (const StoredKey& k : *keys) {
+    if (k.retired != 0 && wall - k.retired >= kRetiredKeySeconds) continue;
+    auto key = RsaKey::FromPrivatePem(k.pem);
+    if (!key.ok()) {
+      spdlog::error("auth: key {} is unusable: {}", k.kid, key.status().message());
+      continue;
+    }
+    if (k.retired == 0) set->active_kid = k.kid;
+    if (set->keys.size() > 0) set->jwks += ',';
+    set->jwks += R"({"kty":"RSA","use":"sig","alg":"RS256","kid":)";
+    model::AppendJsonString(set->jwks, k.kid);
+    set->jwks += R"(,"n":")" + (*key)->modulus() + R"(","e":")" + (*key)->exponent() + "\"}";
+    set->keys.emplace(k.kid, std::move(*key));
+  }
+  set->jwks += "]}";
+  if (set->active_kid.empty()) {
+    spdlog::error("auth: {} has no active key; keeping the keys already loaded", FilePath(dir_));
+    return set_;
+  }
+  if (set_ != nullptr) spdlog::info("auth: signing keys reloaded (active {})", set->active_kid);
+  loaded_mtime_ = mtime;
+  set_ = std::move(set);
+  return set_;
+}
+
+Result<std::string> KeyStore::Sign(std::string_view payload_json) {
+  auto set = Current();
+  const auto& key = set->keys.find(set->active_kid)->second;
+  return SignJwt(*key, set->active_kid, payload_json);
+}
+
+std::shared_ptr<const RsaKey> KeyStore::Find(std::string_view kid) {
+  auto set = Current();
+  auto it = set->keys.find(kid);
+  return it == set->keys.end() ? nullptr : it->second;
+}
+
+std::string KeyStore::JwksJson() { return Current()->jwks; }
+
+}  // namespace hearth::auth
