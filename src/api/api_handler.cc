@@ -7,36 +7,66 @@ namespace hearth::api {
 
 using http::Response;
 
-ApiHandler::ApiHandler(db::Database& db, http::Metrics& metrics, ApiOptions options)
-    : db_(db), metrics_(metrics), options_(std::move(options)) {}
+ApiHandler::ApiHandler(db::Database& db, auth::AuthService& auth, http::Metrics& metrics,
+                       ApiOptions options)
+    : db_(db), auth_(auth), metrics_(metrics), options_(std::move(options)) {}
 
-Status ApiHandler::Authenticate(const http::Request& request) const {
+Result<Caller> ApiHandler::Authenticate(const http::Request& request) const {
   std::string_view header = request.Header("Authorization");
-  if (header.empty()) {
-    return Unauthenticated("missing credentials: send 'Authorization: Bearer <admin token>'");
-  }
+  if (header.empty()) return Caller{};
   constexpr std::string_view kBearer = "Bearer ";
   if (header.size() <= kBearer.size() || !EqualsIgnoreCase(header.substr(0, 7), kBearer)) {
     return Unauthenticated("the Authorization header must be 'Bearer <token>'");
   }
-  if (!ConstantTimeEquals(header.substr(kBearer.size()), options_.admin_token)) {
-    return Unauthenticated("invalid credentials");
-  }
-  return Status::Ok();
+  std::string_view token = header.substr(kBearer.size());
+  if (ConstantTimeEquals(token, options_.admin_token)) return Caller{true, nullptr};
+  ASSIGN_OR_RETURN(auto user, auth_.VerifyIdToken(token));
+  return Caller{false, std::move(user)};
 }
 
 void ApiHandler::Handle(const http::Request& request, http::Responder respond) {
   std::string_view path = request.path;
-  // Routes that need the admin credential (until security rules open them to end users).
-  auto authenticated = [&](const char* route) {
-    Status s = Authenticate(request);
-    if (s.ok()) return true;
+  auto caller = Authenticate(request);
+  auto reject = [&](const Status& s, const char* route) {
     Response r = Response::Error(s);
-    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    if (s.code() == Code::kUnauthenticated) r.headers.emplace_back("WWW-Authenticate", "Bearer");
     r.route = route;
     respond(std::move(r));
+  };
+  if (!caller.ok()) return reject(caller.status(), "unauthenticated");
+  // Routes that need the admin credential (until security rules open them to end users).
+  auto authenticated = [&](const char* route) {
+    if (caller->admin) return true;
+    if (caller->user != nullptr) {
+      reject(PermissionDenied("no security rules allow this request (only the admin credential "
+                              "can use this route until rules are configured)"),
+             route);
+    } else {
+      reject(Unauthenticated("missing credentials: send 'Authorization: Bearer <token>'"), route);
+    }
     return false;
   };
+  constexpr std::string_view kAuth = "/v1/auth/";
+  if (path.starts_with(kAuth)) {
+    return HandleAuth(auth_, request, path.substr(kAuth.size()), *caller, std::move(respond));
+  }
+  constexpr std::string_view kAdminUsers = "/v1/admin/users";
+  if (path.starts_with(kAdminUsers) &&
+      (path.size() == kAdminUsers.size() || path[kAdminUsers.size()] == '/')) {
+    if (!authenticated("admin.unauthenticated")) return;
+    std::string_view uid = path.substr(kAdminUsers.size());
+    if (!uid.empty()) uid.remove_prefix(1);
+    return HandleAdminUsers(auth_, request, uid, std::move(respond));
+  }
+  if (path == "/.well-known/jwks.json") {
+    if (request.method != http::Method::kGet && request.method != http::Method::kHead) {
+      return respond(MethodNotAllowed(request, "GET, HEAD", "jwks"));
+    }
+    Response r = Response::Json(200, auth_.JwksJson());
+    r.headers.emplace_back("Cache-Control", "public, max-age=300");
+    r.route = "jwks";
+    return respond(std::move(r));
+  }
   constexpr std::string_view kDocuments = "/v1/documents";
   if (path.starts_with(kDocuments) &&
       (path.size() == kDocuments.size() || path[kDocuments.size()] == '/')) {

@@ -1,11 +1,16 @@
 // The v1 HTTP API: routes requests to endpoint handlers and enforces access.
 //
-// Until security rules exist, every /v1/documents request must carry the admin
-// credential (Authorization: Bearer <token>); /healthz and /metrics are open.
+// Every request's `Authorization: Bearer` credential is checked: the admin token, or an ID
+// token (verified: signature, issuer, audience, expiry, revocation). A bad credential is
+// 401 whatever the route. Until security rules exist, the document routes need the admin
+// credential (a signed-in user gets 403); /v1/auth/*, /healthz, /metrics and
+// /.well-known/jwks.json are open.
 #pragma once
 
 #include <string>
 
+#include "api/endpoints.h"
+#include "auth/auth_service.h"
 #include "db/database.h"
 #include "http/message.h"
 #include "http/metrics.h"
@@ -18,15 +23,16 @@ struct ApiOptions {
 
 class ApiHandler final : public http::Handler {
  public:
-  // `db` and `metrics` must outlive the handler.
-  ApiHandler(db::Database& db, http::Metrics& metrics, ApiOptions options);
+  // `db`, `auth` and `metrics` must outlive the handler.
+  ApiHandler(db::Database& db, auth::AuthService& auth, http::Metrics& metrics, ApiOptions options);
   void Handle(const http::Request& request, http::Responder respond) override;
 
  private:
-  // OK if the request carries the admin credential; `unauthenticated` otherwise.
-  Status Authenticate(const http::Request& request) const;
+  // Who sent the request; `unauthenticated` for a malformed or invalid credential.
+  Result<Caller> Authenticate(const http::Request& request) const;
 
   db::Database& db_;
+  auth::AuthService& auth_;
   http::Metrics& metrics_;
   ApiOptions options_;
 };

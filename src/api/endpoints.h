@@ -3,11 +3,28 @@
 
 #include <string_view>
 
+#include <memory>
+
+#include "auth/auth_service.h"
 #include "db/database.h"
 #include "http/message.h"
 #include "http/metrics.h"
 
 namespace hearth::api {
+
+// Who sent a request: the admin credential, a signed-in user (a verified ID token), or
+// nobody (both unset).
+struct Caller {
+  bool admin = false;
+  std::shared_ptr<const auth::AuthContext> user;
+};
+
+// /v1/auth/{endpoint}: `endpoint` is what follows the prefix ("signUp", "oauth/google/start").
+void HandleAuth(auth::AuthService& auth, const http::Request& request, std::string_view endpoint,
+                const Caller& caller, http::Responder respond);
+// /v1/admin/users[/{uid}] (admin credential only): `uid` is empty for the collection.
+void HandleAdminUsers(auth::AuthService& auth, const http::Request& request, std::string_view uid,
+                      http::Responder respond);
 
 // /v1/documents/{path}: `path` is what follows the prefix, still percent-encoded.
 void HandleDocuments(db::Database& db, const http::Request& request, std::string_view path,

@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include <map>
+
+#include "auth/auth_service.h"
 #include "base/status.h"
 #include "http/server.h"
 
@@ -30,7 +33,14 @@ struct Config {
   // text ("{}" when the file does not exist).
   std::string indexes_path;
   std::string indexes_text = "{}";
+  // hearth.json's "projectId" and "auth"; secrets named there come from the environment
+  // or the project's .env (the environment wins).
+  auth::AuthConfig auth;
 };
+
+// Parses a .env file: KEY=VALUE lines, '#' comments, optional "export ", values in single
+// quotes (literal) or double quotes (\n, \", \\ escapes). invalid-argument names the line.
+Result<std::map<std::string, std::string>> ParseDotEnv(std::string_view text);
 
 // Reads PROJECT_DIR/hearth.json (optional) and applies `flags`. Unknown keys and wrong
 // types are errors that name the key.

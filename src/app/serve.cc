@@ -121,13 +121,18 @@ int RunServe(const ServeFlags& flags) {
                           .transaction_lifetime_micros = config->transaction_lifetime_micros});
   if (!opened.ok()) return Fail(opened.status());
   std::unique_ptr<db::Database> database = std::move(opened).value();
+  auto auth_service =
+      auth::AuthService::Create(database->engine(), config->auth, config->data_dir + "/keys");
+  if (!auth_service.ok()) return Fail(auth_service.status());
   http::Metrics metrics;
-  api::ApiHandler handler(*database, metrics, api::ApiOptions{admin->token});
+  api::ApiHandler handler(*database, **auth_service, metrics, api::ApiOptions{admin->token});
   http::Server server(config->server, handler, metrics);
   if (Status s = server.Start(); !s.ok()) return Fail(s);
 
   std::string host = config->server.host;
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  std::string url_host = host == "0.0.0.0" || host == "[::]" ? "localhost" : host;
+  (*auth_service)->SetListeningUrl("http://" + url_host + ":" + std::to_string(server.port()));
   spdlog::info("Hearth {} listening on http://{}:{}", HEARTH_VERSION, host, server.port());
   spdlog::info("project: {}", config->project_dir);
   spdlog::info("data: {} (storage: {})", config->data_dir, engine_name);
@@ -136,7 +141,8 @@ int RunServe(const ServeFlags& flags) {
 
   server.Run(/*handle_signals=*/true);
   spdlog::info("closing the store");
-  database.reset();  // finishes queued writes, checkpoints and closes SQLite
+  auth_service->reset();  // finishes sign-ins in flight while the store still takes writes
+  database.reset();       // finishes queued writes, checkpoints and closes SQLite
   spdlog::info("stopped cleanly");
   ShutdownLogging();
   return 0;

@@ -301,25 +301,29 @@ Result<Session> AuthService::StartSession(User user, std::string_view provider) 
 }
 
 void AuthService::SignUp(std::string email, std::string password, std::string ip,
-                         Callback<Session> done) {
+                         std::string display_name, Callback<Session> done) {
   if (Status s = CheckRateLimit(sign_up_ip_, ip, "sign-up"); !s.ok()) return done(s);
   auto normalized = NormalizeEmail(email);
   if (!normalized.ok()) return done(normalized.status());
   if (Status s = ValidatePassword(password); !s.ok()) return done(s);
-  Submit<Session>(
-      *hash_pool_, std::move(done),
-      [this, email = std::move(*normalized), password = std::move(password)]() -> Result<Session> {
-        ASSIGN_OR_RETURN(auto existing, engine_.GetUserByEmail(email));
-        if (existing) return AlreadyExists("an account already uses this email address");
-        User user;
-        user.uid = NewUid();
-        user.email = email;
-        ASSIGN_OR_RETURN(user.password_hash, hasher_.Hash(password));
-        user.providers = {"password"};
-        user.created = NowMicros();
-        // PutUser refuses a duplicate email, should another sign-up have raced this one.
-        return StartSession(std::move(user), "password");
-      });
+  if (Status s = ValidateDisplayName(display_name); !s.ok()) return done(s);
+  Submit<Session>(*hash_pool_, std::move(done),
+                  [this, email = std::move(*normalized), password = std::move(password),
+                   display_name = std::move(display_name)]() -> Result<Session> {
+                    ASSIGN_OR_RETURN(auto existing, engine_.GetUserByEmail(email));
+                    if (existing)
+                      return AlreadyExists("an account already uses this email address");
+                    User user;
+                    user.uid = NewUid();
+                    user.email = email;
+                    user.display_name = display_name;
+                    ASSIGN_OR_RETURN(user.password_hash, hasher_.Hash(password));
+                    user.providers = {"password"};
+                    user.created = NowMicros();
+                    // PutUser refuses a duplicate email, should another sign-up have raced this
+                    // one.
+                    return StartSession(std::move(user), "password");
+                  });
 }
 
 void AuthService::SignInWithPassword(std::string email, std::string password, std::string ip,

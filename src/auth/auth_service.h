@@ -104,7 +104,8 @@ class AuthService {
   Result<std::shared_ptr<const AuthContext>> VerifyIdToken(std::string_view token);
   std::string JwksJson() { return keys_->JwksJson(); }
 
-  void SignUp(std::string email, std::string password, std::string ip, Callback<Session> done);
+  void SignUp(std::string email, std::string password, std::string ip, std::string display_name,
+              Callback<Session> done);
   void SignInWithPassword(std::string email, std::string password, std::string ip,
                           Callback<Session> done);
   void SignInAnonymously(std::string ip, Callback<Session> done);
