@@ -1,5 +1,7 @@
 #include "rules/lexer.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <system_error>
@@ -111,7 +113,7 @@ std::string_view TokName(Tok kind) {
 std::string Describe(const Token& token) {
   switch (token.kind) {
     case Tok::kIdent:
-      return "'" + token.text.substr(0, 40) + "'";
+      return fmt::format("'{}'", std::string_view(token.text).substr(0, 40));
     case Tok::kInt:
     case Tok::kFloat:
       return "number";
@@ -232,7 +234,7 @@ Token Lexer::Lex(size_t pos) const {
   t.kind = Tok::kError;
   t.end = pos + 1;
   if (static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f) {
-    t.text = std::string("unexpected character '") + c + "'";
+    t.text = fmt::format("unexpected character '{}'", c);
   } else {
     t.text = "unexpected byte";
   }

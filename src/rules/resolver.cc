@@ -353,16 +353,15 @@ class Resolver {
   }
   static void FoldMap(Expr& e) {
     if (!AllConstant(e)) return;
-    model::Map fields;
     for (size_t i = 0; i + 1 < e.args.size(); i += 2) {
       if (e.args[i]->constant.type() != model::Value::Type::kString) return;  // error at runtime
     }
-    for (size_t i = 0; i + 1 < e.args.size(); i += 2) {
-      fields.insert_or_assign(e.args[i]->constant.string_value(),
-                              std::move(e.args[i + 1]->constant));
-    }
     e.kind = ExprKind::kConst;
-    e.constant = model::Value::FromMap(std::move(fields));
+    e.constant = model::Value::FromMap(model::Map());
+    model::Map& fields = e.constant.map_value();
+    for (size_t i = 0; i + 1 < e.args.size(); i += 2) {
+      fields[e.args[i]->constant.string_value()] = e.args[i + 1]->constant;
+    }
     e.args.clear();
   }
 

@@ -57,10 +57,19 @@ Val Val::OwnedMap(model::Map map) {
 }
 
 Val Val::OwnedSet(model::Array items) {
-  std::sort(items.begin(), items.end(),
-            [](const model::Value& a, const model::Value& b) { return model::Compare(a, b) < 0; });
-  items.erase(std::unique(items.begin(), items.end()), items.end());
-  Val v = OwnedList(std::move(items));
+  // Sorts positions rather than the values themselves (cheaper moves, and no GCC 12
+  // false -Wmaybe-uninitialized inside std::variant).
+  std::vector<size_t> order(items.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return model::Compare(items[a], items[b]) < 0; });
+  model::Array set;
+  set.reserve(items.size());
+  for (size_t i : order) {
+    if (set.empty() || model::Compare(set.back(), items[i]) != 0)
+      set.push_back(std::move(items[i]));
+  }
+  Val v = OwnedList(std::move(set));
   v.kind_ = Kind::kSet;
   return v;
 }
