@@ -12,4 +12,23 @@ int RunServe(const ServeFlags& flags);
 // hearth init DIR: writes the starter project; refuses a non-empty DIR unless `force`.
 int RunInit(const std::string& dir, bool force);
 
+// hearth users ACTION ...: through the running server's admin API.
+struct UsersCommand {
+  std::string action;  // list, get, create, disable, enable, delete, set-claims
+  std::string target;  // uid (or email for get)
+  std::string email, display_name, claims;
+  bool password_stdin = false;
+  size_t limit = 1000;
+  std::string project_dir = ".";
+  std::string data_dir;  // where the admin token is; default from hearth.json
+  std::string url;       // the server; default from hearth.json host/port
+};
+int RunUsers(const UsersCommand& command);
+
+// hearth keys rotate: a new ID-token signing key; the old one verifies until its tokens expire.
+int RunKeysRotate(const std::string& project_dir, const std::string& data_dir);
+
+// hearth rules test TESTS.json: 0 when every case passes, 1 otherwise, 2 on bad input.
+int RunRulesTest(const std::string& rules_path, const std::string& tests_path);
+
 }  // namespace hearth::app

@@ -27,6 +27,50 @@ int main(int argc, char** argv) {
   init->add_option("dir", init_dir, "Folder to create")->required();
   init->add_flag("--force", force, "Write into a non-empty folder (existing files are replaced)");
 
+  // hearth users ...
+  hearth::app::UsersCommand users_cmd;
+  auto* users = app.add_subcommand("users", "Manage user accounts (through the running server)");
+  users->require_subcommand(1);
+  auto users_common = [&](CLI::App* sub) {
+    sub->add_option("--project", users_cmd.project_dir, "The project folder (default: .)");
+    sub->add_option("--data", users_cmd.data_dir, "Data folder holding admin-token");
+    sub->add_option("--url", users_cmd.url, "The server (default: from hearth.json)");
+    return sub;
+  };
+  auto* users_list = users_common(users->add_subcommand("list", "List users"));
+  users_list->add_option("--limit", users_cmd.limit, "At most this many (default 1000)");
+  auto* users_get = users_common(users->add_subcommand("get", "Show one user (by uid or email)"));
+  users_get->add_option("user", users_cmd.target, "uid or email")->required();
+  auto* users_create = users_common(users->add_subcommand("create", "Create a user"));
+  users_create->add_option("--email", users_cmd.email, "Email address");
+  users_create->add_option("--display-name", users_cmd.display_name, "Display name");
+  users_create->add_flag("--password-stdin", users_cmd.password_stdin,
+                         "Read the password from standard input (never from the command line)");
+  for (const char* action : {"disable", "enable", "delete"}) {
+    auto* sub = users_common(users->add_subcommand(action, std::string(action) + " a user"));
+    sub->add_option("uid", users_cmd.target, "The user's uid")->required();
+  }
+  auto* users_claims = users_common(users->add_subcommand(
+      "set-claims", "Set a user's custom claims (JSON object, ≤ 1000 bytes)"));
+  users_claims->add_option("uid", users_cmd.target, "The user's uid")->required();
+  users_claims->add_option("claims", users_cmd.claims, "e.g. '{\"admin\": true}'")->required();
+
+  // hearth keys rotate
+  std::string keys_project = ".", keys_data;
+  auto* keys = app.add_subcommand("keys", "Manage the ID-token signing keys");
+  keys->require_subcommand(1);
+  auto* keys_rotate = keys->add_subcommand("rotate", "Start signing with a new key");
+  keys_rotate->add_option("--project", keys_project, "The project folder (default: .)");
+  keys_rotate->add_option("--data", keys_data, "Data folder (default: from hearth.json)");
+
+  // hearth rules test
+  std::string rules_file = "firestore.rules", rules_tests;
+  auto* rules = app.add_subcommand("rules", "Work with security rules");
+  rules->require_subcommand(1);
+  auto* rules_test = rules->add_subcommand("test", "Run rules test cases, print a pass/fail table");
+  rules_test->add_option("tests", rules_tests, "TESTS.json")->required();
+  rules_test->add_option("--rules", rules_file, "The rules file (default: firestore.rules)");
+
   app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -39,6 +83,12 @@ int main(int argc, char** argv) {
     return hearth::app::RunServe(serve_flags);
   }
   if (init->parsed()) return hearth::app::RunInit(init_dir, force);
+  if (users->parsed()) {
+    for (CLI::App* sub : users->get_subcommands()) users_cmd.action = sub->get_name();
+    return hearth::app::RunUsers(users_cmd);
+  }
+  if (keys_rotate->parsed()) return hearth::app::RunKeysRotate(keys_project, keys_data);
+  if (rules_test->parsed()) return hearth::app::RunRulesTest(rules_file, rules_tests);
   std::printf("hearth %s\n", HEARTH_VERSION);
   return 0;
 }

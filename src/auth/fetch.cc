@@ -121,11 +121,12 @@ Result<FetchResponse> Fetch(const FetchRequest& request) {
     easy.headers = curl_slist_append(easy.headers, (name + ": " + value).c_str());
   }
   if (easy.headers != nullptr) curl_easy_setopt(easy.curl, CURLOPT_HTTPHEADER, easy.headers);
-  if (request.method == "POST") {
+  if (request.method == "POST" || !request.body.empty()) {
     curl_easy_setopt(easy.curl, CURLOPT_POSTFIELDS, request.body.data());
     curl_easy_setopt(easy.curl, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(request.body.size()));
-  } else if (request.method != "GET") {
+  }
+  if (request.method != "GET" && request.method != "POST") {
     curl_easy_setopt(easy.curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
   CURLcode rc = curl_easy_perform(easy.curl);

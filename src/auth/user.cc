@@ -36,7 +36,12 @@ bool Bool(const model::Map& m, std::string_view key) {
   return it != m.end() && it->second.type() == Value::Type::kBoolean && it->second.boolean_value();
 }
 
+// RFC 3339, or null for "never".
 void AppendTime(std::string& out, int64_t micros) {
+  if (micros == 0) {
+    out += "null";
+    return;
+  }
   model::AppendJsonString(out, model::Timestamp::FromMicros(micros).ToString());
 }
 
