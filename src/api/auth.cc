@@ -89,8 +89,12 @@ Result<std::optional<std::string>> StringField(const JsonView& body, std::string
 }
 
 Result<std::string> RequiredString(const JsonView& body, std::string_view name) {
-  ASSIGN_OR_RETURN(auto v, StringField(body, name, true));
-  return std::move(*v);
+  auto v = body.Get(name);
+  if (!v || v->kind() == JsonView::Kind::kNull) {
+    return InvalidArgument("\"" + std::string(name) + "\" is required");
+  }
+  if (!v->is_string()) return InvalidArgument("\"" + std::string(name) + "\" must be a string");
+  return std::string(v->AsString());
 }
 
 Result<std::optional<bool>> BoolField(const JsonView& body, std::string_view name) {
