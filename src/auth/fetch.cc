@@ -27,6 +27,17 @@ struct Easy {
   }
 };
 
+// What every transfer sets: the URL, the protocols it may use (never file:// and the
+// like), no signals (threads), a timeout and where errors are described.
+void SetCommonOptions(CURL* curl, const std::string& url, const char* protocols, long timeout_ms,
+                      char* error) {
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, protocols);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+}
+
 struct Sink {
   std::string* out;
   size_t max;
@@ -109,11 +120,7 @@ Result<FetchResponse> Fetch(const FetchRequest& request) {
   FetchResponse response;
   Sink sink{&response.body, request.max_response_bytes};
   char error[CURL_ERROR_SIZE] = {};
-  curl_easy_setopt(easy.curl, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(easy.curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy.curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy.curl, CURLOPT_TIMEOUT_MS, request.timeout_ms);
-  curl_easy_setopt(easy.curl, CURLOPT_ERRORBUFFER, error);
+  SetCommonOptions(easy.curl, request.url, "http,https", request.timeout_ms, error);
   curl_easy_setopt(easy.curl, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(easy.curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(easy.curl, CURLOPT_USERAGENT, "hearth/" HEARTH_VERSION);
@@ -164,11 +171,7 @@ Status SendMail(const SmtpSettings& smtp, const MailMessage& message) {
   text += "\r\n";
   Source source{text};
   char error[CURL_ERROR_SIZE] = {};
-  curl_easy_setopt(easy.curl, CURLOPT_URL, smtp.url.c_str());
-  curl_easy_setopt(easy.curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  curl_easy_setopt(easy.curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy.curl, CURLOPT_TIMEOUT_MS, smtp.timeout_ms);
-  curl_easy_setopt(easy.curl, CURLOPT_ERRORBUFFER, error);
+  SetCommonOptions(easy.curl, smtp.url, "smtp,smtps", smtp.timeout_ms, error);
   if (!IsLoopbackUrl(smtp.url)) curl_easy_setopt(easy.curl, CURLOPT_USE_SSL, CURLUSESSL_TRY);
   if (!smtp.username.empty()) {
     curl_easy_setopt(easy.curl, CURLOPT_USERNAME, smtp.username.c_str());
