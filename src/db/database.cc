@@ -75,8 +75,16 @@ Database::Database(std::unique_ptr<storage::Engine> engine, DatabaseOptions opti
       cache_(options.cache_bytes),
       readers_(
           std::make_unique<BlockingPool>("hearth-read", options.read_threads, options.read_queue)) {
-  engine_->SetCommitObserver(
-      [this](const std::vector<storage::CommittedChange>& changes) { cache_.Apply(changes); });
+  engine_->SetCommitObserver([this](const std::vector<storage::CommittedChange>& changes) {
+    cache_.Apply(changes);
+    std::lock_guard lock(listener_mu_);
+    if (listener_) listener_(changes);
+  });
+}
+
+void Database::SetCommitListener(CommitListener listener) {
+  std::lock_guard lock(listener_mu_);
+  listener_ = std::move(listener);
 }
 
 Result<std::unique_ptr<Database>> Database::Open(std::unique_ptr<storage::Engine> engine,

@@ -88,6 +88,14 @@ class Database {
   // Runs `job` on the read pool; false if the pool is saturated.
   [[nodiscard]] bool RunBlocking(std::function<void()> job);
 
+  // Real-time listeners (realtime/): `listener` sees every committed group of changes, in
+  // commit order, on the writer thread, after the cache is updated and before any of the
+  // writes is acknowledged. It must not block (hand the work to a thread of its own).
+  // Thread-safe; replaces the previous listener; nullptr removes it. Once this returns,
+  // the previous listener is not running and will not be called again.
+  using CommitListener = std::function<void(const std::vector<storage::CommittedChange>&)>;
+  void SetCommitListener(CommitListener listener);
+
   storage::Engine& engine() { return *engine_; }
 
  private:
@@ -108,6 +116,8 @@ class Database {
   std::atomic<bool> stopping_{false};
   std::thread builder_;
   DocumentCache cache_;
+  std::mutex listener_mu_;
+  CommitListener listener_;  // GUARDED_BY(listener_mu_): called with the mutex held
   std::unique_ptr<BlockingPool> readers_;
 };
 
