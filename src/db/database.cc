@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 
 #include "base/clock.h"
 #include "db/index_builder.h"
@@ -63,6 +64,59 @@ Result<std::optional<storage::DocumentRecord>> ApplyInTxn(const Mutation& m,
       ApplyEntryDiff(txn, path, old_entries, query::IndexEntriesFor(m.path, *next, indexes)));
   return std::optional<storage::DocumentRecord>(std::move(record));
 }
+
+// The fields of the document at `path` as `txn` sees it.
+Result<std::optional<model::Map>> StoredFields(storage::WriteTxn& txn, const std::string& path) {
+  ASSIGN_OR_RETURN(std::optional<storage::DocumentRecord> record, txn.Get(path));
+  if (!record) return std::optional<model::Map>();
+  auto parsed = model::ParseDocumentJson(record->data);
+  if (!parsed.ok()) {
+    return Status(Code::kDataLoss,
+                  "stored document '" + path + "' is unreadable: " + parsed.status().message());
+  }
+  return std::optional<model::Map>(std::move(parsed).value());
+}
+
+// The batch's effect computed without writing anything, for a CommitCheck: each write's
+// document before and after, and reads of the store before and after the whole batch.
+class PlannedBatch final : public BatchReader {
+ public:
+  explicit PlannedBatch(storage::WriteTxn& txn) : txn_(txn) {}
+
+  Result<std::vector<CheckedWrite>> Plan(const std::vector<Mutation>& mutations) {
+    std::vector<CheckedWrite> writes;
+    writes.reserve(mutations.size());
+    for (const Mutation& m : mutations) {
+      CheckedWrite w{.mutation = &m, .path = m.path.ToString()};
+      if (auto it = after_.find(w.path); it != after_.end()) {
+        w.before = it->second;
+      } else {
+        ASSIGN_OR_RETURN(w.before, StoredFields(txn_, w.path));
+        before_.emplace(w.path, w.before);
+      }
+      if (m.kind != Mutation::Kind::kDelete) {
+        ASSIGN_OR_RETURN(w.after, ApplyMutation(m, w.before, txn_.commit_time()));
+      }
+      after_[w.path] = w.after;
+      writes.push_back(std::move(w));
+    }
+    return writes;
+  }
+
+  Result<std::optional<model::Map>> Before(std::string_view path) override {
+    if (auto it = before_.find(path); it != before_.end()) return it->second;
+    return StoredFields(txn_, std::string(path));
+  }
+  Result<std::optional<model::Map>> After(std::string_view path) override {
+    if (auto it = after_.find(path); it != after_.end()) return it->second;
+    return StoredFields(txn_, std::string(path));
+  }
+
+ private:
+  storage::WriteTxn& txn_;
+  std::map<std::string, std::optional<model::Map>, std::less<>> before_;  // as stored
+  std::map<std::string, std::optional<model::Map>, std::less<>> after_;   // after the batch
+};
 
 }  // namespace
 
@@ -192,6 +246,11 @@ void Database::Commit(std::vector<Mutation> mutations, Callback<CommitResult> do
 
 void Database::Commit(std::vector<Mutation> mutations, std::optional<std::string> transaction,
                       Callback<CommitResult> done) {
+  Commit(std::move(mutations), std::move(transaction), nullptr, std::move(done));
+}
+
+void Database::Commit(std::vector<Mutation> mutations, std::optional<std::string> transaction,
+                      CommitCheck check, Callback<CommitResult> done) {
   std::optional<TransactionState> reads;
   if (transaction) {
     auto state = transactions_.Get(*transaction);
@@ -210,11 +269,12 @@ void Database::Commit(std::vector<Mutation> mutations, std::optional<std::string
   struct State {
     std::vector<Mutation> mutations;
     std::optional<TransactionState> reads;
+    CommitCheck check;
     CommitResult result;
     Callback<CommitResult> done;
   };
-  auto state =
-      std::make_shared<State>(State{std::move(mutations), std::move(reads), {}, std::move(done)});
+  auto state = std::make_shared<State>(
+      State{std::move(mutations), std::move(reads), std::move(check), {}, std::move(done)});
   engine_->Write(
       [state, indexes = indexes_](storage::WriteTxn& txn) -> Status {
         if (state->reads) {
@@ -224,6 +284,11 @@ void Database::Commit(std::vector<Mutation> mutations, std::optional<std::string
                 ASSIGN_OR_RETURN(auto d, txn.Get(p));
                 return VersionOf(d);
               }));
+        }
+        if (state->check) {
+          PlannedBatch batch(txn);
+          ASSIGN_OR_RETURN(std::vector<CheckedWrite> writes, batch.Plan(state->mutations));
+          RETURN_IF_ERROR(state->check(writes, batch, txn.commit_time()));
         }
         // The write function may run again only if a previous attempt failed, so start over.
         state->result.documents.clear();

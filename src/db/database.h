@@ -41,6 +41,34 @@ struct DatabaseOptions {
   size_t max_open_transactions = 10000;
 };
 
+// A write as a commit check (below) sees it, before anything is written.
+struct CheckedWrite {
+  const Mutation* mutation = nullptr;
+  std::string path;
+  // The document just before this write (after the batch's earlier writes to the same
+  // path, if any), and just after it (nullopt: missing / deleted). Transforms see the
+  // commit time.
+  std::optional<model::Map> before;
+  std::optional<model::Map> after;
+};
+
+// Reads for a commit check, inside the write transaction (so nothing changes under it).
+class BatchReader {
+ public:
+  virtual ~BatchReader() = default;
+  // The document as stored before the batch.
+  virtual Result<std::optional<model::Map>> Before(std::string_view path) = 0;
+  // The document as if every write of the batch were applied.
+  virtual Result<std::optional<model::Map>> After(std::string_view path) = 0;
+};
+
+// Decides whether a batch may be written (e.g. security rules). Runs on the writer
+// thread, inside the write, before any precondition is checked or anything is written;
+// an error status fails the whole commit with that status. Must not block on anything
+// but the reader, and `commit_time` is the time the batch will carry.
+using CommitCheck = std::function<Status(const std::vector<CheckedWrite>& writes,
+                                         BatchReader& reader, int64_t commit_time)>;
+
 struct CommitResult {
   int64_t commit_time = 0;  // microseconds
   // One per mutation, in order: the document as written, or nullopt for a delete.
@@ -72,6 +100,9 @@ class Database {
   void Commit(std::vector<Mutation> mutations, Callback<CommitResult> done);
   void Commit(std::vector<Mutation> mutations, std::optional<std::string> transaction,
               Callback<CommitResult> done);
+  // The same, first asking `check` (when set) whether the batch may be written.
+  void Commit(std::vector<Mutation> mutations, std::optional<std::string> transaction,
+              CommitCheck check, Callback<CommitResult> done);
 
   // Transactions (db/transactions.h). Reads in a transaction skip the cache and are
   // recorded; a read-only transaction's reads are checked to form one snapshot.

@@ -65,6 +65,8 @@ Status RunScan(storage::Engine& engine, const query::Query& q, const query::Scan
   }
 }
 
+}  // namespace
+
 std::string Project(const model::Map& fields, const std::vector<model::FieldPath>& select) {
   model::Map out;
   for (const auto& path : select) {
@@ -73,8 +75,6 @@ std::string Project(const model::Map& fields, const std::vector<model::FieldPath
   }
   return model::MapToJson(out);
 }
-
-}  // namespace
 
 Result<QueryResult> ExecuteQuery(storage::Engine& engine, const query::Query& original,
                                  const query::IndexConfig& indexes,

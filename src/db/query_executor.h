@@ -18,6 +18,9 @@ struct QueryResult {
   int64_t read_time = 0;  // microseconds
 };
 
+// The JSON of `fields` restricted to `select` (a query's projection; __name__ is skipped).
+std::string Project(const model::Map& fields, const std::vector<model::FieldPath>& select);
+
 // Blocking. `ready` tells which composite indexes have finished building.
 Result<QueryResult> ExecuteQuery(storage::Engine& engine, const query::Query& q,
                                  const query::IndexConfig& indexes,
