@@ -2,14 +2,17 @@
 //
 // Every request's `Authorization: Bearer` credential is checked: the admin token, or an ID
 // token (verified: signature, issuer, audience, expiry, revocation). A bad credential is
-// 401 whatever the route. Until security rules exist, the document routes need the admin
-// credential (a signed-in user gets 403); /v1/auth/*, /healthz, /metrics and
-// /.well-known/jwks.json are open.
+// 401 whatever the route. The document routes (/v1/documents, /v1/commit, /v1/query,
+// /v1/transactions) take the admin credential, which bypasses security rules, or a
+// signed-in user's ID token or no credential at all, which the project's rules decide on
+// (security.h); /v1/admin/users needs the admin credential; /v1/auth/*, /healthz,
+// /metrics and /.well-known/jwks.json are open.
 #pragma once
 
 #include <string>
 
 #include "api/endpoints.h"
+#include "api/security.h"
 #include "auth/auth_service.h"
 #include "db/database.h"
 #include "http/message.h"
@@ -19,6 +22,9 @@ namespace hearth::api {
 
 struct ApiOptions {
   std::string admin_token;  // REQUIRES: non-empty, high-entropy
+  // The security rules in force; must outlive the handler. nullptr: no rules (end users
+  // are denied every document request).
+  const RulesHolder* rules = nullptr;
 };
 
 class ApiHandler final : public http::Handler {

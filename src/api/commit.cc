@@ -149,7 +149,8 @@ Result<ParsedCommit> ParseCommit(std::string_view body) {
 
 }  // namespace
 
-void HandleCommit(db::Database& db, const http::Request& request, http::Responder respond) {
+void HandleCommit(db::Database& db, std::shared_ptr<const Access> access,
+                  const http::Request& request, http::Responder respond) {
   if (request.method != http::Method::kPost) {
     return respond(MethodNotAllowed(request, "POST", "commit"));
   }
@@ -163,7 +164,9 @@ void HandleCommit(db::Database& db, const http::Request& request, http::Responde
   if (!parsed.ok()) return fail(parsed.status());
   std::vector<std::string> paths;
   for (const auto& m : parsed->mutations) paths.push_back(m.path.ToString());
-  db.Commit(std::move(parsed->mutations), std::move(parsed->transaction),
+  // End users: every write must be allowed, checked inside the write (security.h).
+  db::CommitCheck check = access->admin ? nullptr : RulesCommitCheck(access);
+  db.Commit(std::move(parsed->mutations), std::move(parsed->transaction), std::move(check),
             [respond = std::move(respond), paths = std::move(paths)](auto result) {
               Response r;
               r.route = "commit";

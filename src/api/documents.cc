@@ -132,37 +132,63 @@ Response WithRoute(Response r, const char* route) {
   return r;
 }
 
-void Get(db::Database& db, const Request& request, model::ResourcePath path, Responder respond) {
+// Answers a point read with `doc` (404 when missing, 304 when If-None-Match holds).
+void AnswerGet(const Responder& respond, const std::string& if_none_match,
+               const std::optional<storage::DocumentRecord>& doc) {
+  if (!doc) {
+    return respond(
+        WithRoute(Response::Error(NotFound("no document at this path")), "documents.get"));
+  }
+  std::string etag = DocumentEtag(doc->update_time);
+  Response r;
+  r.route = "documents.get";
+  if (!if_none_match.empty() && (if_none_match == etag || if_none_match == "*")) {
+    r.status = 304;
+    r.content_type.clear();
+  } else {
+    r.body = DocumentJson(*doc);
+  }
+  r.headers.emplace_back("ETag", std::move(etag));
+  respond(std::move(r));
+}
+
+void Get(db::Database& db, std::shared_ptr<const Access> access, const Request& request,
+         model::ResourcePath path, Responder respond) {
   auto params = ParseParams(request.query, {"transaction"});
   if (!params.ok()) return respond(WithRoute(Response::Error(params.status()), "documents.get"));
   std::string if_none_match(request.Header("If-None-Match"));
-  auto answer = [respond = std::move(respond), if_none_match](auto result) {
-    if (!result.ok()) return respond(WithRoute(Response::Error(result.status()), "documents.get"));
-    if (!result->has_value()) {
-      return respond(
-          WithRoute(Response::Error(NotFound("no document at this path")), "documents.get"));
+  std::string path_string = path.ToString();
+  auto answer = [&db, access, path_string, respond = std::move(respond),
+                 if_none_match](Result<std::optional<storage::DocumentRecord>> result) {
+    auto fail = [&](const Status& s) { respond(WithRoute(Response::Error(s), "documents.get")); };
+    if (!result.ok()) return fail(result.status());
+    if (access->admin) return AnswerGet(respond, if_none_match, *result);
+    // The rules decide before anything is said about the document, its absence included.
+    ReadCheck check{.method = rules::Method::kGet, .path = path_string};
+    if (*result) {
+      auto fields = StoredFields(path_string, (*result)->data);
+      if (!fields.ok()) return fail(fields.status());
+      check.resource = std::move(fields).value();
     }
-    const storage::DocumentRecord& doc = **result;
-    std::string etag = DocumentEtag(doc.update_time);
-    Response r;
-    r.route = "documents.get";
-    if (!if_none_match.empty() && (if_none_match == etag || if_none_match == "*")) {
-      r.status = 304;
-      r.content_type.clear();
-    } else {
-      r.body = DocumentJson(doc);
-    }
-    r.headers.emplace_back("ETag", std::move(etag));
-    respond(std::move(r));
+    auto doc = std::make_shared<std::optional<storage::DocumentRecord>>(std::move(*result));
+    EvaluateOffIo(db, access, std::move(check),
+                  [respond, if_none_match, doc](Result<rules::Evaluation> e) {
+                    if (!e.ok() || e->decision != rules::Decision::kAllow) {
+                      Status s = e.ok() ? Denied() : e.status();
+                      return respond(WithRoute(Response::Error(s), "documents.get"));
+                    }
+                    AnswerGet(respond, if_none_match, *doc);
+                  });
   };
   if (params->transaction) {
-    db.GetInTransaction(*params->transaction, path.ToString(), std::move(answer));
+    db.GetInTransaction(*params->transaction, path_string, std::move(answer));
   } else {
-    db.Get(path.ToString(), std::move(answer));
+    db.Get(path_string, std::move(answer));
   }
 }
 
-void List(db::Database& db, const Request& request, model::ResourcePath path, Responder respond) {
+void List(db::Database& db, std::shared_ptr<const Access> access, const Request& request,
+          model::ResourcePath path, Responder respond) {
   auto params = ParseParams(request.query, {"pageSize", "pageToken"});
   if (!params.ok()) return respond(WithRoute(Response::Error(params.status()), "documents.list"));
   std::string start_after;
@@ -174,15 +200,25 @@ void List(db::Database& db, const Request& request, model::ResourcePath path, Re
     start_after = std::move(decoded).value();
   }
   size_t page_size = params->page_size.value_or(kDefaultPageSize);
+  std::string parent = path.ToString();
   // One extra row tells whether another page exists without a second query.
-  db.List(path.ToString(), std::move(start_after), page_size + 1,
-          [respond = std::move(respond), page_size](auto result) {
-            if (!result.ok()) {
-              return respond(WithRoute(Response::Error(result.status()), "documents.list"));
-            }
+  db.List(parent, std::move(start_after), page_size + 1,
+          [&db, access, parent, respond = std::move(respond), page_size](auto result) {
+            auto fail = [&](const Status& s) {
+              respond(WithRoute(Response::Error(s), "documents.list"));
+            };
+            if (!result.ok()) return fail(result.status());
             auto& docs = *result;
             bool more = docs.size() > page_size;
             if (more) docs.resize(page_size);
+            // Like a query without filters (query.cc): decided from the rules alone when
+            // they allow or deny whatever the documents hold, else document by document.
+            // This callback runs on the read pool, so the rules may read documents.
+            if (!access->admin) {
+              Status allowed = CheckList(db, *access, parent, {}, static_cast<int64_t>(page_size),
+                                         std::nullopt, docs);
+              if (!allowed.ok()) return fail(allowed);
+            }
             std::string body = R"({"documents":[)";
             for (size_t i = 0; i < docs.size(); ++i) {
               if (i > 0) body.push_back(',');
@@ -201,8 +237,8 @@ void List(db::Database& db, const Request& request, model::ResourcePath path, Re
 
 // Runs one mutation and answers with the document written (or the commit time for a
 // delete). `if_match` marks preconditions that came from If-Match: they fail with 412.
-void CommitOne(db::Database& db, db::Mutation m, const char* route, int success_status,
-               bool if_match, Responder respond) {
+void CommitOne(db::Database& db, const std::shared_ptr<const Access>& access, db::Mutation m,
+               const char* route, int success_status, bool if_match, Responder respond) {
   std::string location;
   if (success_status == 201) {
     location = "/v1/documents";
@@ -210,33 +246,36 @@ void CommitOne(db::Database& db, db::Mutation m, const char* route, int success_
   }
   std::vector<db::Mutation> mutations;
   mutations.push_back(std::move(m));
-  db.Commit(std::move(mutations), [respond = std::move(respond), route, success_status, if_match,
-                                   location = std::move(location)](auto result) {
-    if (!result.ok()) {
-      const Status& s = result.status();
-      // RFC 9110: a failed If-Match is 412, also when there is no current document.
-      Response error =
-          if_match && (s.code() == Code::kFailedPrecondition || s.code() == Code::kNotFound)
-              ? Response::Error(412, Code::kFailedPrecondition, s.message())
-              : Response::Error(s);
-      return respond(WithRoute(std::move(error), route));
-    }
-    const auto& doc = result->documents.front();
-    Response r;
-    r.route = route;
-    r.status = success_status;
-    if (doc) {
-      r.body = DocumentJson(*doc);
-      r.headers.emplace_back("ETag", DocumentEtag(doc->update_time));
-    } else {
-      r.body = R"({"commitTime":")" + model::FormatMicros(result->commit_time) + "\"}";
-    }
-    if (!location.empty()) r.headers.emplace_back("Location", location);
-    respond(std::move(r));
-  });
+  db::CommitCheck check = access->admin ? nullptr : RulesCommitCheck(access);
+  db.Commit(std::move(mutations), std::nullopt, std::move(check),
+            [respond = std::move(respond), route, success_status, if_match,
+             location = std::move(location)](auto result) {
+              if (!result.ok()) {
+                const Status& s = result.status();
+                // RFC 9110: a failed If-Match is 412, also when there is no current document.
+                Response error = if_match && (s.code() == Code::kFailedPrecondition ||
+                                              s.code() == Code::kNotFound)
+                                     ? Response::Error(412, Code::kFailedPrecondition, s.message())
+                                     : Response::Error(s);
+                return respond(WithRoute(std::move(error), route));
+              }
+              const auto& doc = result->documents.front();
+              Response r;
+              r.route = route;
+              r.status = success_status;
+              if (doc) {
+                r.body = DocumentJson(*doc);
+                r.headers.emplace_back("ETag", DocumentEtag(doc->update_time));
+              } else {
+                r.body = R"({"commitTime":")" + model::FormatMicros(result->commit_time) + "\"}";
+              }
+              if (!location.empty()) r.headers.emplace_back("Location", location);
+              respond(std::move(r));
+            });
 }
 
-void Write(db::Database& db, const Request& request, model::ResourcePath path, Responder respond) {
+void Write(db::Database& db, const std::shared_ptr<const Access>& access, const Request& request,
+           model::ResourcePath path, Responder respond) {
   const char* route = request.method == Method::kPut      ? "documents.set"
                       : request.method == Method::kPatch  ? "documents.update"
                       : request.method == Method::kDelete ? "documents.delete"
@@ -274,11 +313,11 @@ void Write(db::Database& db, const Request& request, model::ResourcePath path, R
     return respond(WithRoute(std::move(*refused), route));
   }
   bool if_match = !request.Header("If-Match").empty();
-  CommitOne(db, std::move(m), route, 200, if_match, std::move(respond));
+  CommitOne(db, access, std::move(m), route, 200, if_match, std::move(respond));
 }
 
-void Create(db::Database& db, const Request& request, model::ResourcePath collection,
-            Responder respond) {
+void Create(db::Database& db, const std::shared_ptr<const Access>& access, const Request& request,
+            model::ResourcePath collection, Responder respond) {
   auto fail = [&](const Status& s) { respond(WithRoute(Response::Error(s), "documents.create")); };
   auto params = ParseParams(request.query, {});
   if (!params.ok()) return fail(params.status());
@@ -287,7 +326,7 @@ void Create(db::Database& db, const Request& request, model::ResourcePath collec
   db::Mutation m = db::MakeSet(collection.Child(AutoId()), std::move(*data));
   // 62^20 IDs make a collision practically impossible; if one happens, fail, not overwrite.
   m.precondition.exists = false;
-  CommitOne(db, std::move(m), "documents.create", 201, false, std::move(respond));
+  CommitOne(db, access, std::move(m), "documents.create", 201, false, std::move(respond));
 }
 
 }  // namespace
@@ -301,8 +340,8 @@ Response MethodNotAllowed(const Request& request, std::string_view allow, std::s
   return r;
 }
 
-void HandleDocuments(db::Database& db, const Request& request, std::string_view raw_path,
-                     Responder respond) {
+void HandleDocuments(db::Database& db, std::shared_ptr<const Access> access, const Request& request,
+                     std::string_view raw_path, Responder respond) {
   auto path = ParseDocumentsPath(raw_path);
   if (!path.ok()) {
     return respond(WithRoute(Response::Error(path.status()), "documents.invalid"));
@@ -311,11 +350,11 @@ void HandleDocuments(db::Database& db, const Request& request, std::string_view 
     switch (request.method) {
       case Method::kGet:
       case Method::kHead:
-        return Get(db, request, std::move(*path), std::move(respond));
+        return Get(db, std::move(access), request, std::move(*path), std::move(respond));
       case Method::kPut:
       case Method::kPatch:
       case Method::kDelete:
-        return Write(db, request, std::move(*path), std::move(respond));
+        return Write(db, access, request, std::move(*path), std::move(respond));
       default:
         return respond(MethodNotAllowed(request, "GET, HEAD, PUT, PATCH, DELETE", "documents"));
     }
@@ -323,9 +362,9 @@ void HandleDocuments(db::Database& db, const Request& request, std::string_view 
   switch (request.method) {
     case Method::kGet:
     case Method::kHead:
-      return List(db, request, std::move(*path), std::move(respond));
+      return List(db, std::move(access), request, std::move(*path), std::move(respond));
     case Method::kPost:
-      return Create(db, request, std::move(*path), std::move(respond));
+      return Create(db, access, request, std::move(*path), std::move(respond));
     default:
       return respond(MethodNotAllowed(request, "GET, HEAD, POST", "documents"));
   }

@@ -1,10 +1,10 @@
 // Endpoint handlers of the v1 API, one file each. Internal to api/.
 #pragma once
 
+#include <memory>
 #include <string_view>
 
-#include <memory>
-
+#include "api/security.h"
 #include "auth/auth_service.h"
 #include "db/database.h"
 #include "http/message.h"
@@ -26,15 +26,19 @@ void HandleAuth(auth::AuthService& auth, const http::Request& request, std::stri
 void HandleAdminUsers(auth::AuthService& auth, const http::Request& request, std::string_view uid,
                       http::Responder respond);
 
+// The document endpoints check `access` (security.h) before they answer.
+
 // /v1/documents/{path}: `path` is what follows the prefix, still percent-encoded.
-void HandleDocuments(db::Database& db, const http::Request& request, std::string_view path,
-                     http::Responder respond);
+void HandleDocuments(db::Database& db, std::shared_ptr<const Access> access,
+                     const http::Request& request, std::string_view path, http::Responder respond);
 
 // POST /v1/commit: an atomic batch of up to 500 writes.
-void HandleCommit(db::Database& db, const http::Request& request, http::Responder respond);
+void HandleCommit(db::Database& db, std::shared_ptr<const Access> access,
+                  const http::Request& request, http::Responder respond);
 
 // POST /v1/query: a structured query, or aggregations over one.
-void HandleQuery(db::Database& db, const http::Request& request, http::Responder respond);
+void HandleQuery(db::Database& db, std::shared_ptr<const Access> access,
+                 const http::Request& request, http::Responder respond);
 
 // POST /v1/transactions (begin; body {} or {"readOnly": true}), DELETE
 // /v1/transactions/{id} (roll back). `id` is empty for the collection route.

@@ -1,6 +1,8 @@
 // POST /v1/query: structured queries and aggregations.
 #include <cmath>
 #include <limits>
+#include <tuple>
+#include <utility>
 
 #include "api/endpoints.h"
 #include "api/render.h"
@@ -108,9 +110,77 @@ Response WithRoute(Response r) {
   return r;
 }
 
+// The fields a query's equality filters pin (what every document it returns holds), for
+// deciding it from the rules alone: `a == v` alone or inside ANDs. An OR pins nothing.
+void CollectFixedFields(const query::Filter& filter, model::Map& fixed) {
+  if (filter.kind == query::Filter::Kind::kAnd) {
+    for (const auto& child : filter.children) CollectFixedFields(child, fixed);
+  } else if (filter.kind == query::Filter::Kind::kField &&
+             filter.field.op == query::Operator::kEqual && !filter.field.field.IsDocumentName()) {
+    model::SetField(fixed, filter.field.field, filter.field.value);
+  }
+}
+
+std::string AnswerBody(const std::optional<std::vector<Aggregation>>& aggregations,
+                       const std::optional<std::vector<model::FieldPath>>& project,
+                       const db::QueryResult& result) {
+  std::string body;
+  if (aggregations) {
+    std::vector<model::Map> docs;
+    docs.reserve(result.documents.size());
+    for (const auto& d : result.documents) {
+      auto fields = model::ParseDocumentJson(d.data);
+      if (fields.ok()) docs.push_back(std::move(fields).value());
+    }
+    model::Map values;
+    for (const auto& a : *aggregations) values[a.alias] = Aggregate(a, docs);
+    body = R"({"aggregates":)";
+    model::AppendMapJson(body, values);
+  } else {
+    body = R"({"documents":[)";
+    for (size_t i = 0; i < result.documents.size(); ++i) {
+      if (i > 0) body.push_back(',');
+      if (project) {
+        storage::DocumentRecord doc = result.documents[i];
+        auto fields = model::ParseDocumentJson(doc.data);
+        doc.data = db::Project(fields.ok() ? *fields : model::Map(), *project);
+        AppendDocumentJson(body, doc);
+      } else {
+        AppendDocumentJson(body, result.documents[i]);
+      }
+    }
+    body += "]";
+  }
+  body += R"(,"readTime":")" + model::FormatMicros(result.read_time) + "\"}";
+  return body;
+}
+
+// Runs `q` and answers. `check_each`: the rules could not decide from the query alone, so
+// every document it returns must be allowed (checked on the read pool, in the callback);
+// the query then runs without its projection, which is applied after the check.
+void RunAndAnswer(db::Database& db, std::shared_ptr<const Access> access, query::Query q,
+                  std::optional<std::vector<Aggregation>> aggregations, bool check_each,
+                  http::Responder respond) {
+  std::optional<std::vector<model::FieldPath>> project;
+  if (check_each) project = std::exchange(q.select, std::nullopt);
+  std::optional<int64_t> limit = q.limit;
+  db.RunQuery(std::move(q), [&db, access, respond = std::move(respond), check_each, limit,
+                             project = std::move(project),
+                             aggregations = std::move(aggregations)](auto result) {
+    if (!result.ok()) return respond(WithRoute(Response::Error(result.status())));
+    if (check_each) {
+      Status allowed =
+          CheckList(db, *access, std::nullopt, {}, limit, std::nullopt, result->documents);
+      if (!allowed.ok()) return respond(WithRoute(Response::Error(allowed)));
+    }
+    respond(WithRoute(Response::Json(200, AnswerBody(aggregations, project, *result))));
+  });
+}
+
 }  // namespace
 
-void HandleQuery(db::Database& db, const http::Request& request, http::Responder respond) {
+void HandleQuery(db::Database& db, std::shared_ptr<const Access> access,
+                 const http::Request& request, http::Responder respond) {
   if (request.method != http::Method::kPost) {
     return respond(MethodNotAllowed(request, "POST", "query"));
   }
@@ -127,32 +197,33 @@ void HandleQuery(db::Database& db, const http::Request& request, http::Responder
     if (q->select) return fail(InvalidArgument("use either select or aggregate, not both"));
     aggregations = std::move(parsed).value();
   }
-  db.RunQuery(std::move(q).value(),
-              [respond = std::move(respond), aggregations = std::move(aggregations)](auto result) {
-                if (!result.ok()) return respond(WithRoute(Response::Error(result.status())));
-                std::string body;
-                if (aggregations) {
-                  std::vector<model::Map> docs;
-                  docs.reserve(result->documents.size());
-                  for (const auto& d : result->documents) {
-                    auto fields = model::ParseDocumentJson(d.data);
-                    if (fields.ok()) docs.push_back(std::move(fields).value());
-                  }
-                  model::Map values;
-                  for (const auto& a : *aggregations) values[a.alias] = Aggregate(a, docs);
-                  body = R"({"aggregates":)";
-                  model::AppendMapJson(body, values);
-                } else {
-                  body = R"({"documents":[)";
-                  for (size_t i = 0; i < result->documents.size(); ++i) {
-                    if (i > 0) body.push_back(',');
-                    AppendDocumentJson(body, result->documents[i]);
-                  }
-                  body += "]";
-                }
-                body += R"(,"readTime":")" + model::FormatMicros(result->read_time) + "\"}";
-                respond(WithRoute(Response::Json(200, std::move(body))));
-              });
+  if (access->admin) {
+    return RunAndAnswer(db, access, std::move(q).value(), std::move(aggregations), false,
+                        std::move(respond));
+  }
+  // Firestore's "rules are not filters": a query (or an aggregation over one) is allowed
+  // only if the list rule holds for every document it could return. First from the query
+  // alone: what its equality filters pin is all the rules may look at. A collection group
+  // spans documents under different match blocks, so it is always checked per document.
+  ReadCheck check{.method = rules::Method::kList, .query_limit = q->limit};
+  if (q->collection_group) {
+    return RunAndAnswer(db, access, std::move(q).value(), std::move(aggregations), true,
+                        std::move(respond));
+  }
+  check.path = q->CollectionLabel() + "/_";
+  check.resource.emplace();
+  if (q->filter) CollectFixedFields(*q->filter, *check.resource);
+  check.resource_partial = true;
+  auto state = std::make_shared<
+      std::tuple<query::Query, std::optional<std::vector<Aggregation>>, http::Responder>>(
+      std::move(q).value(), std::move(aggregations), std::move(respond));
+  EvaluateOffIo(db, access, std::move(check), [&db, access, state](Result<rules::Evaluation> e) {
+    auto& [query, aggregations, respond] = *state;
+    if (!e.ok()) return respond(WithRoute(Response::Error(e.status())));
+    if (e->decision == rules::Decision::kDeny) return respond(WithRoute(Response::Error(Denied())));
+    RunAndAnswer(db, access, std::move(query), std::move(aggregations),
+                 e->decision == rules::Decision::kUnknown, std::move(respond));
+  });
 }
 
 }  // namespace hearth::api

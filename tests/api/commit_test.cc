@@ -128,10 +128,17 @@ TEST_F(CommitTest, AcceptsFiveHundredWritesAndRefusesMore) {
   EXPECT_EQ(RawData(Get("b5/d499").body), R"({"i":499})");
 }
 
-TEST_F(CommitTest, NeedsTheAdminCredentialAndPost) {
-  HttpResponse anonymous = client_->Request("POST", "/v1/commit", R"({"writes":[]})");
-  EXPECT_EQ(anonymous.status, 401);
-  EXPECT_TRUE(IsErrorBody(anonymous, "unauthenticated"));
+TEST_F(CommitTest, AnonymousWritesNeedRulesAndPost) {
+  // No credential: the rules decide, and this project has none.
+  HttpResponse anonymous = client_->Request(
+      "POST", "/v1/commit", R"({"writes":[{"set":{"path":"anon/a","data":{"x":1}}}]})");
+  EXPECT_EQ(anonymous.status, 403) << anonymous.body;
+  EXPECT_TRUE(IsErrorBody(anonymous, "permission-denied"));
+  EXPECT_EQ(Get("anon/a").status, 404);
+  HttpResponse bad = client_->Request("POST", "/v1/commit", R"({"writes":[]})",
+                                      {{"Authorization", "Bearer not-the-right-token-at-all"}});
+  EXPECT_EQ(bad.status, 401);
+  EXPECT_TRUE(IsErrorBody(bad, "unauthenticated"));
   HttpResponse get = client_->Admin("GET", "/v1/commit");
   EXPECT_EQ(get.status, 405);
   EXPECT_EQ(get.Header("allow"), "POST");

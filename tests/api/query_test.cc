@@ -523,10 +523,11 @@ TEST_F(QueryApiTest, MalformedQueriesAreInvalidArgument) {
   EXPECT_TRUE(IsErrorBody(params, "invalid-argument"));
 }
 
-TEST_F(QueryApiTest, NeedsTheAdminCredentialAndPost) {
+TEST_F(QueryApiTest, AnonymousQueriesNeedRulesAndPost) {
+  // No credential: the rules decide, and this project has none.
   HttpResponse anonymous = client_->Request("POST", "/v1/query", R"({"from":"posts"})");
-  EXPECT_EQ(anonymous.status, 401) << anonymous.body;
-  EXPECT_TRUE(IsErrorBody(anonymous, "unauthenticated"));
+  EXPECT_EQ(anonymous.status, 403) << anonymous.body;
+  EXPECT_TRUE(IsErrorBody(anonymous, "permission-denied"));
   EXPECT_EQ(anonymous.body.find("\"documents\""), std::string::npos);
   HttpResponse wrong = client_->Request("POST", "/v1/query", R"({"from":"posts"})",
                                         {{"Authorization", "Bearer not-the-right-token-at-all"}});

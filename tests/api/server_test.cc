@@ -124,11 +124,11 @@ TEST_F(ServerTest, CorsHeadersOnActualRequests) {
   EXPECT_EQ(put.status, 200);
   EXPECT_EQ(put.Header("access-control-allow-origin"), kOrigin);
   HttpResponse denied = c.Request("GET", "/v1/documents/cors/a", "", {{"Origin", kOrigin}});
-  EXPECT_EQ(denied.status, 401);
+  EXPECT_EQ(denied.status, 403);  // anonymous, and no security rules
   EXPECT_EQ(denied.Header("access-control-allow-origin"), kOrigin);
   HttpResponse denied_other =
       c.Request("GET", "/v1/documents/cors/a", "", {{"Origin", "http://evil.example"}});
-  EXPECT_EQ(denied_other.status, 401);
+  EXPECT_EQ(denied_other.status, 403);
   EXPECT_EQ(denied_other.Header("access-control-allow-origin"), "");
 }
 
