@@ -249,11 +249,16 @@ Result<std::optional<std::string>> ReadFile(const fs::path& file) {
   return std::optional<std::string>(text.str());
 }
 
-// The indexes file named by firebase.json ("firestore": {"indexes": ...}).
-Result<fs::path> IndexesPath(const fs::path& project) {
-  fs::path file = project / "firestore.indexes.json";
+// The files firebase.json names ("firestore": {"indexes": ..., "rules": ...}).
+struct FirestoreFiles {
+  fs::path indexes;
+  fs::path rules;
+};
+
+Result<FirestoreFiles> FirestorePaths(const fs::path& project) {
+  FirestoreFiles files{project / "firestore.indexes.json", project / "firestore.rules"};
   ASSIGN_OR_RETURN(auto firebase, ReadFile(project / "firebase.json"));
-  if (!firebase) return file;
+  if (!firebase) return files;
   simdjson::dom::parser parser;
   element root;
   if (auto error = parser.parse(*firebase).get(root); error) {
@@ -261,8 +266,9 @@ Result<fs::path> IndexesPath(const fs::path& project) {
                            simdjson::error_message(error));
   }
   std::string_view name;
-  if (root["firestore"]["indexes"].get(name) == simdjson::SUCCESS) file = project / name;
-  return file;
+  if (root["firestore"]["indexes"].get(name) == simdjson::SUCCESS) files.indexes = project / name;
+  if (root["firestore"]["rules"].get(name) == simdjson::SUCCESS) files.rules = project / name;
+  return files;
 }
 
 }  // namespace
@@ -358,9 +364,10 @@ Result<Config> LoadConfig(const ServeFlags& flags) {
   // to where the command runs.
   if (data.is_relative()) data = (flags.data_dir ? fs::absolute(data) : project / data);
   config.data_dir = data.lexically_normal().string();
-  ASSIGN_OR_RETURN(fs::path indexes, IndexesPath(project));
-  config.indexes_path = indexes.lexically_normal().string();
-  ASSIGN_OR_RETURN(auto indexes_text, ReadFile(indexes));
+  ASSIGN_OR_RETURN(FirestoreFiles files, FirestorePaths(project));
+  config.indexes_path = files.indexes.lexically_normal().string();
+  config.rules_path = files.rules.lexically_normal().string();
+  ASSIGN_OR_RETURN(auto indexes_text, ReadFile(files.indexes));
   if (indexes_text) config.indexes_text = std::move(*indexes_text);
   return config;
 }

@@ -33,6 +33,9 @@ struct Config {
   // text ("{}" when the file does not exist).
   std::string indexes_path;
   std::string indexes_text = "{}";
+  // firebase.json's firestore.rules (default firestore.rules), absolute. The file may not
+  // exist (then end users are denied every document request).
+  std::string rules_path;
   // hearth.json's "projectId" and "auth"; secrets named there come from the environment
   // or the project's .env (the environment wins).
   auth::AuthConfig auth;

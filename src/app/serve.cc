@@ -10,6 +10,7 @@
 
 #include "api/api_handler.h"
 #include "app/commands.h"
+#include "app/rules_file.h"
 #include "base/log.h"
 #include "base/random.h"
 #include "db/database.h"
@@ -91,6 +92,11 @@ int RunServe(const ServeFlags& flags) {
   InitLogging(flags.verbose);
   auto config = LoadConfig(flags);
   if (!config.ok()) return Fail(config.status());
+  // Broken rules stop the start: serving with none (deny all) or stale ones would surprise.
+  auto ruleset = LoadRules(config->rules_path);
+  if (!ruleset.ok()) return Fail(ruleset.status());
+  api::RulesHolder rules;
+  rules.Set(*ruleset);
 
   std::error_code ec;
   fs::create_directories(config->data_dir, ec);
@@ -125,7 +131,9 @@ int RunServe(const ServeFlags& flags) {
       auth::AuthService::Create(database->engine(), config->auth, config->data_dir + "/keys");
   if (!auth_service.ok()) return Fail(auth_service.status());
   http::Metrics metrics;
-  api::ApiHandler handler(*database, **auth_service, metrics, api::ApiOptions{admin->token});
+  api::ApiHandler handler(*database, **auth_service, metrics,
+                          api::ApiOptions{.admin_token = admin->token, .rules = &rules});
+  RulesWatcher watcher(config->rules_path, rules);
   http::Server server(config->server, handler, metrics);
   if (Status s = server.Start(); !s.ok()) return Fail(s);
 
@@ -137,6 +145,12 @@ int RunServe(const ServeFlags& flags) {
   spdlog::info("project: {}", config->project_dir);
   spdlog::info("data: {} (storage: {})", config->data_dir, engine_name);
   spdlog::info("admin token: {}", admin->source);
+  if (*ruleset != nullptr) {
+    spdlog::info("rules: {}", config->rules_path);
+  } else {
+    spdlog::warn("rules: {} does not exist: every end-user document request is denied",
+                 config->rules_path);
+  }
   FlushLog();  // whoever started us waits for the URL
 
   server.Run(/*handle_signals=*/true);
