@@ -27,8 +27,8 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
 fi
 
 echo "# micro-benchmarks (one thread)" >&2
-"$BUILD_DIR/bench/auth/bench_auth" --benchmark_format=json --benchmark_min_time=2 \
-  >"$RUN/micro.json" 2>"$RUN/micro.err"
+"$BUILD_DIR/bench/auth/bench_auth" --benchmark_min_time=2 --benchmark_out="$RUN/micro.json" \
+  --benchmark_out_format=json >"$RUN/micro.log" 2>&1
 rate() {  # rate NAME -> items per second
   node -e 'const r=require(process.argv[1]);const b=r.benchmarks.find(x=>x.name===process.argv[2]);
            console.log(Math.round(b.items_per_second))' "$RUN/micro.json" "$1"
@@ -39,6 +39,8 @@ sign=$(rate BM_SignIdToken)
 hash_ms=$(node -e 'const r=require(process.argv[1]);const b=r.benchmarks.find(x=>x.name==="BM_PasswordHash");
                    console.log((b.real_time).toFixed(1))' "$RUN/micro.json")
 peer=$(node bench/auth/verify_peer.mjs 3 | awk '{print $2}')
+# The ceiling: OpenSSL's own RSA-2048 verifications per second on this machine.
+ceiling=$(openssl speed -seconds 2 rsa2048 2>/dev/null | awk '/^rsa 2048/ {printf "%d", $NF}')
 
 echo "# sign-ins over HTTP" >&2
 mkdir -p "$RUN/project"
@@ -67,11 +69,12 @@ ratio=$(awk -v a="$uncached" -v b="$peer" 'BEGIN {printf "%.2f", a / b}')
 mkdir -p bench/results
 out="bench/results/auth-$(date -u +%Y%m%d-%H%M%S).md"
 {
-  echo "## Authentication ($(nproc) cores, $(date -u +%Y-%m-%d))"
+  echo "## Authentication ($(nproc) cores, $(date -u +%Y-%m-%d), load average $(cut -d' ' -f1 /proc/loadavg) at the end)"
   echo
   echo "| measure | Hearth | peer (Node.js $(node --version)) |"
   echo "|---|---|---|"
   echo "| ID-token verifications/s, uncached (RS256 + claims), 1 thread | $uncached | $peer (${ratio}×) |"
+  echo "| RSA-2048 verifications/s, \`openssl speed\` (the ceiling), 1 thread | $ceiling | – |"
   echo "| ID-token verifications/s, cached, 1 thread | $cached | – |"
   echo "| ID tokens signed/s, 1 thread | $sign | – |"
   echo "| argon2id hash (m=19456 KiB, t=2, p=1) | ${hash_ms} ms | – |"

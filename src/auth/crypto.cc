@@ -6,8 +6,10 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/sha.h>
 
+#include <atomic>
 #include <vector>
 
 #include "base/strings.h"
@@ -62,6 +64,11 @@ std::string Sha256Hex(std::string_view data) {
     out.push_back(kHex[c & 15]);
   }
   return out;
+}
+
+RsaKey::RsaKey(EVP_PKEY* key) : key_(key) {
+  static std::atomic<uint64_t> next_id{1};
+  id_ = next_id.fetch_add(1);
 }
 
 RsaKey::~RsaKey() { EVP_PKEY_free(key_); }
@@ -155,12 +162,30 @@ Result<std::string> RsaKey::SignRs256(std::string_view data) const {
 }
 
 bool RsaKey::VerifyRs256(std::string_view data, std::string_view signature) const {
-  MdCtx md;
-  bool ok = md.ctx != nullptr &&
-            EVP_DigestVerifyInit(md.ctx, nullptr, Sha256Md(), nullptr, key_) == 1 &&
-            EVP_DigestVerify(md.ctx, reinterpret_cast<const unsigned char*>(signature.data()),
-                             signature.size(), reinterpret_cast<const unsigned char*>(data.data()),
-                             data.size()) == 1;
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  // One initialised verification context per thread for the last key it used: in OpenSSL 3
+  // setting a context up costs more than the RSA verification itself.
+  struct CachedCtx {
+    uint64_t key_id = 0;
+    EVP_PKEY_CTX* ctx = nullptr;
+    ~CachedCtx() { EVP_PKEY_CTX_free(ctx); }
+  };
+  thread_local CachedCtx cached;
+  if (cached.key_id != id_) {
+    EVP_PKEY_CTX_free(cached.ctx);
+    cached.key_id = 0;
+    cached.ctx = EVP_PKEY_CTX_new(key_, nullptr);
+    if (cached.ctx == nullptr || EVP_PKEY_verify_init(cached.ctx) != 1 ||
+        EVP_PKEY_CTX_set_rsa_padding(cached.ctx, RSA_PKCS1_PADDING) != 1 ||
+        EVP_PKEY_CTX_set_signature_md(cached.ctx, Sha256Md()) != 1) {
+      ERR_clear_error();
+      return false;
+    }
+    cached.key_id = id_;
+  }
+  bool ok = EVP_PKEY_verify(cached.ctx, reinterpret_cast<const unsigned char*>(signature.data()),
+                            signature.size(), digest, sizeof digest) == 1;
   if (!ok) ERR_clear_error();
   return ok;
 }

@@ -1,6 +1,7 @@
 // The cryptography auth/ needs, over OpenSSL: SHA-256 and RSA keys for RS256 signatures.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -38,8 +39,9 @@ class RsaKey {
   bool VerifyRs256(std::string_view data, std::string_view signature) const;
 
  private:
-  explicit RsaKey(EVP_PKEY* key) : key_(key) {}
+  explicit RsaKey(EVP_PKEY* key);
   EVP_PKEY* key_;
+  uint64_t id_;  // unique per key for the life of the process
 };
 
 }  // namespace hearth::auth
