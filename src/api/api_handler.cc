@@ -26,6 +26,18 @@ Result<Caller> ApiHandler::Authenticate(const http::Request& request) const {
 
 void ApiHandler::Handle(const http::Request& request, http::Responder respond) {
   std::string_view path = request.path;
+  // Open routes, for load balancers and token verifiers: credentials are not looked at.
+  if (path == "/healthz") return HandleHealth(db_, request, std::move(respond));
+  if (path == "/metrics") return HandleMetrics(db_, metrics_, request, std::move(respond));
+  if (path == "/.well-known/jwks.json") {
+    if (request.method != http::Method::kGet && request.method != http::Method::kHead) {
+      return respond(MethodNotAllowed(request, "GET, HEAD", "jwks"));
+    }
+    Response r = Response::Json(200, auth_.JwksJson());
+    r.headers.emplace_back("Cache-Control", "public, max-age=300");
+    r.route = "jwks";
+    return respond(std::move(r));
+  }
   auto caller = Authenticate(request);
   auto reject = [&](const Status& s, const char* route) {
     Response r = Response::Error(s);
@@ -63,15 +75,6 @@ void ApiHandler::Handle(const http::Request& request, http::Responder respond) {
     if (!uid.empty()) uid.remove_prefix(1);
     return HandleAdminUsers(auth_, request, uid, std::move(respond));
   }
-  if (path == "/.well-known/jwks.json") {
-    if (request.method != http::Method::kGet && request.method != http::Method::kHead) {
-      return respond(MethodNotAllowed(request, "GET, HEAD", "jwks"));
-    }
-    Response r = Response::Json(200, auth_.JwksJson());
-    r.headers.emplace_back("Cache-Control", "public, max-age=300");
-    r.route = "jwks";
-    return respond(std::move(r));
-  }
   constexpr std::string_view kDocuments = "/v1/documents";
   if (path.starts_with(kDocuments) &&
       (path.size() == kDocuments.size() || path[kDocuments.size()] == '/')) {
@@ -90,8 +93,6 @@ void ApiHandler::Handle(const http::Request& request, http::Responder respond) {
     return HandleTransactions(db_, request, id, std::move(respond));
   }
   if (path == "/v1/query") return HandleQuery(db_, access(), request, std::move(respond));
-  if (path == "/healthz") return HandleHealth(db_, request, std::move(respond));
-  if (path == "/metrics") return HandleMetrics(db_, metrics_, request, std::move(respond));
   Response r = Response::Error(
       404, Code::kNotFound,
       "no route for " + std::string(request.method_name) + " " + std::string(path.substr(0, 200)));

@@ -242,7 +242,10 @@ void CommitOne(db::Database& db, const std::shared_ptr<const Access>& access, db
   std::string location;
   if (success_status == 201) {
     location = "/v1/documents";
-    for (const auto& segment : m.path.segments()) location += "/" + PercentEncode(segment);
+    for (const auto& segment : m.path.segments()) {
+      location += '/';
+      location += PercentEncode(segment);
+    }
   }
   std::vector<db::Mutation> mutations;
   mutations.push_back(std::move(m));

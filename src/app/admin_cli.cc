@@ -207,7 +207,15 @@ int RunKeysRotate(const std::string& project_dir, const std::string& data_dir) {
   return 0;
 }
 
-int RunRulesTest(const std::string& rules_path, const std::string& tests_path) {
+int RunRulesTest(const std::string& project_dir, std::string rules_path,
+                 const std::string& tests_path) {
+  if (rules_path.empty()) {
+    ServeFlags flags;
+    flags.project_dir = project_dir;
+    auto config = LoadConfig(flags);
+    if (!config.ok()) return Error(config.status().message(), 2);
+    rules_path = config->rules_path;
+  }
   auto rules_text = ReadWholeFile(rules_path);
   if (!rules_text) return Error("cannot read " + rules_path, 2);
   auto tests_text = ReadWholeFile(tests_path);

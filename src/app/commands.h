@@ -29,6 +29,8 @@ int RunUsers(const UsersCommand& command);
 int RunKeysRotate(const std::string& project_dir, const std::string& data_dir);
 
 // hearth rules test TESTS.json: 0 when every case passes, 1 otherwise, 2 on bad input.
-int RunRulesTest(const std::string& rules_path, const std::string& tests_path);
+// `rules_path` "" means the project's rules file (firebase.json, else firestore.rules).
+int RunRulesTest(const std::string& project_dir, std::string rules_path,
+                 const std::string& tests_path);
 
 }  // namespace hearth::app

@@ -64,12 +64,14 @@ int main(int argc, char** argv) {
   keys_rotate->add_option("--data", keys_data, "Data folder (default: from hearth.json)");
 
   // hearth rules test
-  std::string rules_file = "firestore.rules", rules_tests;
+  std::string rules_file, rules_tests, rules_project = ".";
   auto* rules = app.add_subcommand("rules", "Work with security rules");
   rules->require_subcommand(1);
   auto* rules_test = rules->add_subcommand("test", "Run rules test cases, print a pass/fail table");
   rules_test->add_option("tests", rules_tests, "TESTS.json")->required();
-  rules_test->add_option("--rules", rules_file, "The rules file (default: firestore.rules)");
+  rules_test->add_option("--rules", rules_file,
+                         "The rules file (default: the project's, from firebase.json)");
+  rules_test->add_option("--project", rules_project, "The project folder (default: .)");
 
   app.add_subcommand("version", "Print the version");
 
@@ -88,7 +90,9 @@ int main(int argc, char** argv) {
     return hearth::app::RunUsers(users_cmd);
   }
   if (keys_rotate->parsed()) return hearth::app::RunKeysRotate(keys_project, keys_data);
-  if (rules_test->parsed()) return hearth::app::RunRulesTest(rules_file, rules_tests);
+  if (rules_test->parsed()) {
+    return hearth::app::RunRulesTest(rules_project, rules_file, rules_tests);
+  }
   std::printf("hearth %s\n", HEARTH_VERSION);
   return 0;
 }
