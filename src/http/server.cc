@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/strings.h"
+#include "http/websocket_session.h"
 
 namespace hearth::http {
 
@@ -64,6 +65,8 @@ void LogException(std::exception_ptr e) {
 struct SessionState {
   beast::tcp_stream* stream = nullptr;
   asio::io_context* context = nullptr;
+  // Set while the connection is a WebSocket: closes it with kCloseGoingAway.
+  std::shared_ptr<WebSocketSession> websocket;
 };
 
 }  // namespace
@@ -130,6 +133,7 @@ class Server::Impl {
       if (signals_) signals_->cancel(ec);
       // Idle keep-alive connections wake with EOF; busy ones finish their response first.
       ForEachSession([](SessionState* s) {
+        if (s->websocket) return s->websocket->Close(kCloseGoingAway, "server shutting down");
         boost::system::error_code ignored;
         s->stream->socket().shutdown(tcp::socket::shutdown_receive, ignored);
       });
@@ -327,8 +331,13 @@ class Server::Impl {
 
       std::string_view origin = msg[bhttp::field::origin];
       Response response;
-      if (request.method == Method::kOptions &&
-          msg.find(bhttp::field::access_control_request_method) != msg.end()) {
+      if (websocket_handler_ != nullptr && request.path == websocket_path_) {
+        std::optional<Response> refused =
+            co_await ServeWebSocket(stream, state, parser, request, start);
+        if (!refused) co_return;  // it was a WebSocket, now closed
+        response = std::move(*refused);
+      } else if (request.method == Method::kOptions &&
+                 msg.find(bhttp::field::access_control_request_method) != msg.end()) {
         response = Preflight(origin, msg.base());
       } else {
         response = co_await Invoke(request);
@@ -345,6 +354,45 @@ class Server::Impl {
       if (!ok || !keep_alive) break;
     }
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  // An upgrade request to the WebSocket path: hands the connection to the handler and
+  // serves it until it closes (nullopt), or returns the refusal to answer over HTTP.
+  asio::awaitable<std::optional<Response>> ServeWebSocket(
+      beast::tcp_stream& stream, SessionState& state,
+      bhttp::request_parser<bhttp::string_body>& parser, const Request& request, int64_t start) {
+    Response refusal;
+    refusal.route = "websocket.upgrade";
+    if (!beast::websocket::is_upgrade(parser.get())) {
+      refusal = Response::Error(426, Code::kFailedPrecondition,
+                                std::string(request.path) + " takes a WebSocket upgrade");
+      refusal.headers.emplace_back("Upgrade", "websocket");
+      refusal.route = "websocket.upgrade";
+      co_return refusal;
+    }
+    auto session = std::make_shared<detail::WsSession>(
+        stream.get_executor(), detail::WebSocketLimits{options_.websocket_max_message_bytes,
+                                                       options_.websocket_send_queue_bytes,
+                                                       options_.websocket_idle_timeout});
+    auto connection = websocket_handler_->OnOpen(request, session);
+    if (!connection.ok()) {
+      refusal = Response::Error(connection.status());
+      refusal.route = "websocket.upgrade";
+      co_return refusal;
+    }
+    metrics_.RecordRequest("websocket.upgrade", 101, MonotonicMicros() - start);
+    if (options_.log_requests) spdlog::info("GET {} 101 (websocket)", request.path);
+    detail::WsSession::Stream ws(std::move(stream));
+    {
+      std::lock_guard lock(sessions_mu_);
+      state.stream = &ws.next_layer();
+      state.websocket = session;
+    }
+    if (stopping_) session->Close(kCloseGoingAway, "server shutting down");
+    co_await session->Run(ws, parser.release(), **connection);
+    std::lock_guard lock(sessions_mu_);
+    state.websocket.reset();
+    co_return std::nullopt;
   }
 
   // What to answer when reading a request failed; nullopt: just close.
@@ -418,6 +466,11 @@ class Server::Impl {
 
   std::mutex sessions_mu_;
   std::set<SessionState*> sessions_;  // GUARDED_BY(sessions_mu_)
+
+ public:
+  // Set before Run().
+  std::string websocket_path_;
+  WebSocketHandler* websocket_handler_ = nullptr;
 };
 
 Server::Server(ServerOptions options, Handler& handler, Metrics& metrics)
@@ -427,5 +480,9 @@ Status Server::Start() { return impl_->Start(); }
 uint16_t Server::port() const { return impl_->port(); }
 void Server::Run(bool handle_signals) { impl_->Run(handle_signals); }
 void Server::Shutdown() { impl_->Shutdown(); }
+void Server::SetWebSocketHandler(std::string path, WebSocketHandler& handler) {
+  impl_->websocket_path_ = std::move(path);
+  impl_->websocket_handler_ = &handler;
+}
 
 }  // namespace hearth::http

@@ -15,6 +15,7 @@
 #include "base/status.h"
 #include "http/message.h"
 #include "http/metrics.h"
+#include "http/websocket.h"
 
 namespace hearth::http {
 
@@ -33,6 +34,12 @@ struct ServerOptions {
   // Origins allowed to call from a browser on another origin; "*" allows any.
   std::vector<std::string> cors_origins;
   bool log_requests = true;
+  // WebSockets (SetWebSocketHandler): the largest message a client may send, the bound of
+  // each connection's send queue, and the idle time after which a connection that answers
+  // nothing (not even the ping sent at half that time) is closed.
+  size_t websocket_max_message_bytes = 1024 * 1024;
+  size_t websocket_send_queue_bytes = 4 * 1024 * 1024;
+  std::chrono::milliseconds websocket_idle_timeout{60000};
 };
 
 class Server {
@@ -40,6 +47,10 @@ class Server {
   // `handler` and `metrics` must outlive the server.
   Server(ServerOptions options, Handler& handler, Metrics& metrics);
   ~Server();
+
+  // Upgrade requests to `path` go to `handler` (which must outlive the server); other
+  // requests to `path` get 426. REQUIRES: before Run().
+  void SetWebSocketHandler(std::string path, WebSocketHandler& handler);
 
   // Binds and listens. After this, port() is the bound port.
   Status Start();
