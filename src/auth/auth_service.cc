@@ -28,6 +28,11 @@ constexpr size_t kMaxCachedTokens = 10'000;
 int64_t NowMicros() { return SystemClock().NowMicros(); }
 int64_t NowSeconds() { return NowMicros() / 1'000'000; }
 
+// Revocation has the one-second resolution of `iat`: revoking during second T revokes the
+// tokens issued during T as well (valid after T + 1), and tokens minted afterwards carry
+// an `iat` of at least T + 1 (MintIdToken), so they stay valid.
+int64_t RevocationTime() { return NowSeconds() + 1; }
+
 Status InvalidCredentials() { return Unauthenticated("invalid email or password"); }
 Status InvalidRefreshToken() {
   return Unauthenticated("the refresh token is invalid or expired; sign in again");
@@ -66,6 +71,19 @@ std::string WithQuery(std::string url, std::string_view name, std::string_view v
   url += '=';
   url += PercentEncode(value);
   return url + fragment;
+}
+
+// Reads user `uid` inside `txn`, applies `change` and writes the result back. Changes
+// made after slow work (hashing) go through here, so that they apply to what is stored
+// now rather than overwrite it with what was read before.
+Result<User> ModifyUser(storage::WriteTxn& txn, std::string_view uid,
+                        const std::function<Status(User&)>& change) {
+  ASSIGN_OR_RETURN(auto stored, txn.GetUser(uid));
+  if (!stored) return NotFound("no such user");
+  ASSIGN_OR_RETURN(User user, FromRecord(*stored));
+  RETURN_IF_ERROR(change(user));
+  RETURN_IF_ERROR(txn.PutUser(ToRecord(user)));
+  return user;
 }
 
 // "alice@example.com" -> "a***@example.com", for logs.
@@ -175,7 +193,8 @@ void AuthService::Revoke(const std::string& uid, int64_t valid_after) {
 
 Result<std::string> AuthService::MintIdToken(const User& user, std::string_view provider,
                                              int64_t auth_time) {
-  int64_t now = NowSeconds();
+  // Never before the user's revocation time (RevocationTime()): up to a second ahead.
+  const int64_t now = std::max(NowSeconds(), user.tokens_valid_after);
   model::Map claims = user.custom_claims;
   claims["iss"] = Value::String(config_.issuer);
   claims["aud"] = Value::String(config_.project_id);
@@ -278,9 +297,9 @@ Result<Session> AuthService::FinishSession(User user, std::string_view provider,
   return s;
 }
 
-Result<Session> AuthService::StartSession(User user, std::string_view provider) {
+Result<Session> AuthService::StartSession(User user, std::string_view provider,
+                                          const SessionStart& start) {
   const int64_t now = NowMicros();
-  user.last_sign_in = now;
   std::string secret = NewSecret();
   storage::TokenRecord token;
   token.hash = Sha256Hex(secret);
@@ -291,12 +310,36 @@ Result<Session> AuthService::StartSession(User user, std::string_view provider) 
   model::AppendJsonString(token.data, provider);
   token.data += R"(,"authTime":)" + std::to_string(now / 1'000'000) + "}";
   token.expires = now + config_.refresh_token_seconds * 1'000'000;
-  storage::UserRecord record = ToRecord(user);
-  RETURN_IF_ERROR(WriteAndWait([&](storage::WriteTxn& txn) {
-    RETURN_IF_ERROR(txn.PutUser(record));
+  Status outcome;  // set inside the write when the session is refused
+  RETURN_IF_ERROR(WriteAndWait([&](storage::WriteTxn& txn) -> Status {
+    if (!start.create) {
+      // The caller read the account before slow work (hashing, a provider round trip):
+      // start from what is stored now, so that nothing changed meanwhile (disabled,
+      // deleted, a new password and its revocation) is written back.
+      ASSIGN_OR_RETURN(auto stored, txn.GetUser(user.uid));
+      if (!stored) {
+        outcome = Unauthenticated("the account no longer exists");
+        return Status::Ok();
+      }
+      ASSIGN_OR_RETURN(user, FromRecord(*stored));
+      if (user.disabled) {
+        outcome = PermissionDenied("this account has been disabled");
+        return Status::Ok();
+      }
+      if (start.verified_hash) {
+        if (user.password_hash != *start.verified_hash) {
+          outcome = InvalidCredentials();  // the password changed since it was checked
+          return Status::Ok();
+        }
+        if (start.rehash) user.password_hash = *start.rehash;
+      }
+    }
+    user.last_sign_in = now;
+    RETURN_IF_ERROR(txn.PutUser(ToRecord(user)));
     RETURN_IF_ERROR(txn.PutToken(token));
     return txn.PurgeExpiredTokens(now, 100);
   }));
+  RETURN_IF_ERROR(outcome);
   return FinishSession(std::move(user), provider, now / 1'000'000, std::move(secret));
 }
 
@@ -322,7 +365,7 @@ void AuthService::SignUp(std::string email, std::string password, std::string ip
                     user.created = NowMicros();
                     // PutUser refuses a duplicate email, should another sign-up have raced this
                     // one.
-                    return StartSession(std::move(user), "password");
+                    return StartSession(std::move(user), "password", {.create = true});
                   });
 }
 
@@ -350,11 +393,12 @@ void AuthService::SignInWithPassword(std::string email, std::string password, st
         }
         if (!hasher_.Verify(user.password_hash, password)) return InvalidCredentials();
         if (user.disabled) return PermissionDenied("this account has been disabled");
+        SessionStart start{.verified_hash = user.password_hash};
         if (hasher_.NeedsRehash(user.password_hash)) {
-          ASSIGN_OR_RETURN(user.password_hash, hasher_.Hash(password));
+          ASSIGN_OR_RETURN(start.rehash, hasher_.Hash(password));
           spdlog::info("auth: re-hashed a password with the current cost parameters");
         }
-        return StartSession(std::move(user), "password");
+        return StartSession(std::move(user), "password", start);
       });
 }
 
@@ -365,7 +409,7 @@ void AuthService::SignInAnonymously(std::string ip, Callback<Session> done) {
     user.uid = NewUid();
     user.providers = {"anonymous"};
     user.created = NowMicros();
-    return StartSession(std::move(user), "anonymous");
+    return StartSession(std::move(user), "anonymous", {.create = true});
   });
 }
 
@@ -451,7 +495,15 @@ void AuthService::GetUser(std::string uid, Callback<User> done) {
                [this, uid = std::move(uid)] { return LoadUser(uid); });
 }
 
-Result<User> AuthService::ApplyUpdate(User user, const UserUpdate& u, bool admin) {
+Result<std::optional<std::string>> AuthService::HashNewPassword(const UserUpdate& u) {
+  if (!u.password) return std::optional<std::string>();
+  RETURN_IF_ERROR(ValidatePassword(*u.password));
+  ASSIGN_OR_RETURN(std::string hash, hasher_.Hash(*u.password));
+  return std::optional<std::string>(std::move(hash));
+}
+
+Result<User> AuthService::ApplyUpdate(User user, const UserUpdate& u, bool admin,
+                                      const std::optional<std::string>& new_hash) {
   if (u.display_name) {
     RETURN_IF_ERROR(ValidateDisplayName(*u.display_name));
     user.display_name = *u.display_name;
@@ -472,9 +524,8 @@ Result<User> AuthService::ApplyUpdate(User user, const UserUpdate& u, bool admin
       }
     }
   }
-  if (u.password) {
-    RETURN_IF_ERROR(ValidatePassword(*u.password));
-    ASSIGN_OR_RETURN(user.password_hash, hasher_.Hash(*u.password));
+  if (new_hash) {
+    user.password_hash = *new_hash;
     user.AddProvider("password");
   }
   if (admin) {
@@ -515,27 +566,35 @@ void AuthService::UpdateMe(std::shared_ptr<const AuthContext> caller, UserUpdate
           }
         }
         const bool was_anonymous = user.anonymous();
-        ASSIGN_OR_RETURN(user, ApplyUpdate(std::move(user), update, false));
+        ASSIGN_OR_RETURN(auto new_hash, HashNewPassword(update));
+        const std::string verified_hash = user.password_hash;
+        // New credentials end every other session: tokens issued until now are revoked, the
+        // refresh tokens deleted, and the caller gets a fresh session.
+        const int64_t revoke_at = RevocationTime();
+        std::optional<User> updated;
+        RETURN_IF_ERROR(WriteAndWait([&](storage::WriteTxn& txn) -> Status {
+          ASSIGN_OR_RETURN(updated, ModifyUser(txn, caller->uid, [&](User& u) -> Status {
+                             if (u.disabled)
+                               return PermissionDenied("this account has been disabled");
+                             if (sensitive && u.password_hash != verified_hash) {
+                               return Aborted("the account's password changed meanwhile; retry");
+                             }
+                             ASSIGN_OR_RETURN(u,
+                                              ApplyUpdate(std::move(u), update, false, new_hash));
+                             if (sensitive && !was_anonymous) u.tokens_valid_after = revoke_at;
+                             return Status::Ok();
+                           }));
+          return sensitive ? txn.DeleteUserTokens(caller->uid, "refresh") : Status::Ok();
+        }));
         if (!sensitive) {
-          storage::UserRecord record = ToRecord(user);
-          RETURN_IF_ERROR(
-              WriteAndWait([&](storage::WriteTxn& txn) { return txn.PutUser(record); }));
           Session s;
-          s.user = std::move(user);
+          s.user = std::move(*updated);
           return s;
         }
-        // New credentials end every other session: tokens issued before now are revoked, the
-        // refresh tokens deleted, and the caller gets a fresh session.
-        const int64_t now = NowSeconds();
-        if (!was_anonymous) user.tokens_valid_after = now;
-        const std::string uid = user.uid;
-        RETURN_IF_ERROR(WriteAndWait([&](storage::WriteTxn& txn) -> Status {
-          RETURN_IF_ERROR(txn.PutUser(ToRecord(user)));
-          return txn.DeleteUserTokens(uid, "refresh");
-        }));
-        if (!was_anonymous) Revoke(uid, now);
-        return StartSession(std::move(user),
-                            user.password_hash.empty() ? caller->sign_in_provider : "password");
+        if (!was_anonymous) Revoke(caller->uid, revoke_at);
+        const std::string provider =
+            updated->password_hash.empty() ? caller->sign_in_provider : "password";
+        return StartSession(std::move(*updated), provider, {});
       });
 }
 
@@ -614,7 +673,8 @@ void AuthService::SendPasswordReset(std::string email, std::string ip, Callback<
         ASSIGN_OR_RETURN(auto record, engine_.GetUserByEmail(email));
         if (!record) return true;  // the same answer as for a real account
         ASSIGN_OR_RETURN(std::string code,
-                         NewOneTimeCode("reset", record->uid, "{}", kResetCodeSeconds));
+                         NewOneTimeCode("reset", record->uid, JsonObject({{"email", email}}),
+                                        kResetCodeSeconds));
         std::string link =
             WithQuery(WithQuery(config_.action_url, "mode", "resetPassword"), "oobCode", code);
         (void)SendMailOrLog(
@@ -633,18 +693,25 @@ void AuthService::ResetPassword(std::string code, std::string new_password, Call
       *hash_pool_, std::move(done),
       [this, code = std::move(code), new_password = std::move(new_password)]() -> Result<bool> {
         ASSIGN_OR_RETURN(storage::TokenRecord token, TakeOneTimeCode("reset", code));
-        ASSIGN_OR_RETURN(User user, LoadUser(token.uid));
-        ASSIGN_OR_RETURN(user.password_hash, hasher_.Hash(new_password));
-        user.AddProvider("password");
-        user.email_verified = true;  // the code arrived at that address
-        const int64_t now = NowSeconds();
-        user.tokens_valid_after = now;
+        ASSIGN_OR_RETURN(std::string hash, hasher_.Hash(new_password));
+        const std::string email = MemberOf(token.data, "email");
+        const int64_t revoke_at = RevocationTime();
         RETURN_IF_ERROR(WriteAndWait([&](storage::WriteTxn& txn) -> Status {
-          RETURN_IF_ERROR(txn.PutUser(ToRecord(user)));
-          RETURN_IF_ERROR(txn.DeleteUserTokens(user.uid, "refresh"));
-          return txn.DeleteUserTokens(user.uid, "reset");
+          RETURN_IF_ERROR(ModifyUser(txn, token.uid, [&](User& u) -> Status {
+                            if (u.email.empty() || u.email != email) {
+                              return FailedPrecondition(
+                                  "the account's email address changed since this link was sent");
+                            }
+                            u.password_hash = hash;
+                            u.AddProvider("password");
+                            u.email_verified = true;  // the code arrived at that address
+                            u.tokens_valid_after = revoke_at;
+                            return Status::Ok();
+                          }).status());
+          RETURN_IF_ERROR(txn.DeleteUserTokens(token.uid, "refresh"));
+          return txn.DeleteUserTokens(token.uid, "reset");
         }));
-        Revoke(user.uid, now);
+        Revoke(token.uid, revoke_at);
         return true;
       });
 }
@@ -673,14 +740,19 @@ void AuthService::SendEmailVerification(std::shared_ptr<const AuthContext> calle
 void AuthService::VerifyEmail(std::string code, Callback<User> done) {
   Submit<User>(*work_pool_, std::move(done), [this, code = std::move(code)]() -> Result<User> {
     ASSIGN_OR_RETURN(storage::TokenRecord token, TakeOneTimeCode("verify", code));
-    ASSIGN_OR_RETURN(User user, LoadUser(token.uid));
-    if (MemberOf(token.data, "email") != user.email) {
-      return FailedPrecondition("the account's email address changed since this link was sent");
-    }
-    user.email_verified = true;
-    RETURN_IF_ERROR(
-        WriteAndWait([&](storage::WriteTxn& txn) { return txn.PutUser(ToRecord(user)); }));
-    return user;
+    std::optional<User> user;
+    RETURN_IF_ERROR(WriteAndWait([&](storage::WriteTxn& txn) -> Status {
+      ASSIGN_OR_RETURN(user, ModifyUser(txn, token.uid, [&](User& u) -> Status {
+                         if (MemberOf(token.data, "email") != u.email) {
+                           return FailedPrecondition(
+                               "the account's email address changed since this link was sent");
+                         }
+                         u.email_verified = true;
+                         return Status::Ok();
+                       }));
+      return Status::Ok();
+    }));
+    return std::move(*user);
   });
 }
 
@@ -828,7 +900,7 @@ Result<User> AuthService::SignInWithIdentity(const OidcProviderConfig& provider,
         // proof wins, and that password (and its sessions) go.
         user.password_hash.clear();
         std::erase(user.providers, "password");
-        revoke_at = NowSeconds();
+        revoke_at = RevocationTime();
         user.tokens_valid_after = revoke_at;
         RETURN_IF_ERROR(txn.DeleteUserTokens(user.uid, "refresh"));
       }
@@ -861,7 +933,7 @@ void AuthService::OAuthExchange(std::string code, Callback<Session> done) {
         ASSIGN_OR_RETURN(storage::TokenRecord token, TakeOneTimeCode("oauth-code", code));
         ASSIGN_OR_RETURN(User user, LoadUser(token.uid));
         if (user.disabled) return PermissionDenied("this account has been disabled");
-        return StartSession(std::move(user), MemberOf(token.data, "provider"));
+        return StartSession(std::move(user), MemberOf(token.data, "provider"), {});
       });
 }
 
@@ -899,7 +971,8 @@ void AuthService::AdminCreateUser(UserUpdate fields, Callback<User> done) {
     User user;
     user.uid = NewUid();
     user.created = NowMicros();
-    ASSIGN_OR_RETURN(user, ApplyUpdate(std::move(user), fields, true));
+    ASSIGN_OR_RETURN(auto new_hash, HashNewPassword(fields));
+    ASSIGN_OR_RETURN(user, ApplyUpdate(std::move(user), fields, true, new_hash));
     if (user.providers.empty())
       user.providers.push_back(user.email.empty() ? "anonymous" : "password");
     RETURN_IF_ERROR(
@@ -911,20 +984,24 @@ void AuthService::AdminCreateUser(UserUpdate fields, Callback<User> done) {
 void AuthService::AdminUpdateUser(std::string uid, UserUpdate update, Callback<User> done) {
   Submit<User>(*hash_pool_, std::move(done),
                [this, uid = std::move(uid), update = std::move(update)]() -> Result<User> {
-                 ASSIGN_OR_RETURN(User user, LoadUser(uid));
-                 const bool was_disabled = user.disabled;
-                 ASSIGN_OR_RETURN(user, ApplyUpdate(std::move(user), update, true));
-                 // Disabling or a new password ends every session at once.
-                 const bool revoke =
-                     (user.disabled && !was_disabled) || update.password.has_value();
-                 const int64_t now = NowSeconds();
-                 if (revoke) user.tokens_valid_after = now;
+                 ASSIGN_OR_RETURN(auto new_hash, HashNewPassword(update));
+                 const int64_t revoke_at = RevocationTime();
+                 bool revoke = false;
+                 std::optional<User> updated;
                  RETURN_IF_ERROR(WriteAndWait([&](storage::WriteTxn& txn) -> Status {
-                   RETURN_IF_ERROR(txn.PutUser(ToRecord(user)));
-                   return revoke ? txn.DeleteUserTokens(user.uid, "refresh") : Status::Ok();
+                   ASSIGN_OR_RETURN(
+                       updated, ModifyUser(txn, uid, [&](User& u) -> Status {
+                         const bool was_disabled = u.disabled;
+                         ASSIGN_OR_RETURN(u, ApplyUpdate(std::move(u), update, true, new_hash));
+                         // Disabling or a new password ends every session at once.
+                         revoke = (u.disabled && !was_disabled) || new_hash.has_value();
+                         if (revoke) u.tokens_valid_after = revoke_at;
+                         return Status::Ok();
+                       }));
+                   return revoke ? txn.DeleteUserTokens(uid, "refresh") : Status::Ok();
                  }));
-                 if (revoke) Revoke(user.uid, now);
-                 return user;
+                 if (revoke) Revoke(uid, revoke_at);
+                 return std::move(*updated);
                });
 }
 

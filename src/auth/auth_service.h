@@ -149,8 +149,15 @@ class AuthService {
   Status WriteAndWait(storage::Engine::WriteFn fn);
   Result<User> LoadUser(std::string_view uid);
   Result<std::string> MintIdToken(const User& user, std::string_view provider, int64_t auth_time);
-  // Starts a session: ID token, a new refresh-token family, last sign-in time.
-  Result<Session> StartSession(User user, std::string_view provider);
+  struct SessionStart {
+    bool create = false;  // a new account, written as given; else the stored one is used
+    std::optional<std::string> verified_hash;  // the hash the password was checked against
+    std::optional<std::string> rehash;         // its replacement at the current cost
+  };
+  // Starts a session: ID token, a new refresh-token family, last sign-in time. An existing
+  // account is re-read inside the write: refused if it was deleted, disabled or (with
+  // `verified_hash`) given another password since the caller read it.
+  Result<Session> StartSession(User user, std::string_view provider, const SessionStart& start);
   Result<Session> FinishSession(User user, std::string_view provider, int64_t auth_time,
                                 std::string refresh_token);
   Result<std::string> NewOneTimeCode(std::string_view kind, std::string_view uid, std::string data,
@@ -161,7 +168,11 @@ class AuthService {
   void Revoke(const std::string& uid, int64_t valid_after);
   Status SendMailOrLog(const std::string& to, const std::string& subject, const std::string& text,
                        const std::string& link);
-  Result<User> ApplyUpdate(User user, const UserUpdate& update, bool admin);
+  // Validates and hashes update.password (slow); nullopt when there is none.
+  Result<std::optional<std::string>> HashNewPassword(const UserUpdate& update);
+  // `new_hash`: HashNewPassword(update), computed before the write that applies it.
+  Result<User> ApplyUpdate(User user, const UserUpdate& update, bool admin,
+                           const std::optional<std::string>& new_hash);
   Result<std::string> OAuthCallbackSync(const std::string& provider,
                                         const std::vector<std::pair<std::string, std::string>>& q);
   Result<User> SignInWithIdentity(const OidcProviderConfig& provider, const OidcIdentity& id);

@@ -43,7 +43,10 @@ Result<std::string> PasswordHasher::Hash(std::string_view password) const {
 }
 
 bool PasswordHasher::Verify(std::string_view hash, std::string_view password) const {
-  if (hash.size() >= crypto_pwhash_STRBYTES) return false;
+  // libsodium reads up to a NUL: a hash with one inside is not the hash it would read.
+  if (hash.size() >= crypto_pwhash_STRBYTES || hash.find('\0') != std::string_view::npos) {
+    return false;
+  }
   std::string terminated(hash);  // libsodium reads a NUL-terminated string
   return crypto_pwhash_str_verify(terminated.c_str(), password.data(), password.size()) == 0;
 }

@@ -23,8 +23,10 @@ class RateLimiter {
   int64_t Take(std::string_view key, int64_t now_micros);
 
  private:
+  // Integer arithmetic, so that a refill is exact: one request is worth window_micros
+  // units, and the bucket gains `count` units per microsecond.
   struct Bucket {
-    double tokens = 0;
+    int64_t units = 0;
     int64_t updated = 0;
   };
 
