@@ -110,17 +110,6 @@ Response WithRoute(Response r) {
   return r;
 }
 
-// The fields a query's equality filters pin (what every document it returns holds), for
-// deciding it from the rules alone: `a == v` alone or inside ANDs. An OR pins nothing.
-void CollectFixedFields(const query::Filter& filter, model::Map& fixed) {
-  if (filter.kind == query::Filter::Kind::kAnd) {
-    for (const auto& child : filter.children) CollectFixedFields(child, fixed);
-  } else if (filter.kind == query::Filter::Kind::kField &&
-             filter.field.op == query::Operator::kEqual && !filter.field.field.IsDocumentName()) {
-    model::SetField(fixed, filter.field.field, filter.field.value);
-  }
-}
-
 std::string AnswerBody(const std::optional<std::vector<Aggregation>>& aggregations,
                        const std::optional<std::vector<model::FieldPath>>& project,
                        const db::QueryResult& result) {
@@ -211,8 +200,7 @@ void HandleQuery(db::Database& db, std::shared_ptr<const Access> access,
                         std::move(respond));
   }
   check.path = q->CollectionLabel() + "/_";
-  check.resource.emplace();
-  if (q->filter) CollectFixedFields(*q->filter, *check.resource);
+  check.resource = FixedFields(*q);
   check.resource_partial = true;
   auto state = std::make_shared<
       std::tuple<query::Query, std::optional<std::vector<Aggregation>>, http::Responder>>(

@@ -152,6 +152,47 @@ void EvaluateOffIo(db::Database& db, std::shared_ptr<const Access> access, ReadC
   if (!queued) (*shared_done)(Unavailable("the server is busy; retry shortly"));
 }
 
+namespace {
+
+void CollectFixedFields(const query::Filter& filter, model::Map& fixed) {
+  if (filter.kind == query::Filter::Kind::kAnd) {
+    for (const auto& child : filter.children) CollectFixedFields(child, fixed);
+  } else if (filter.kind == query::Filter::Kind::kField &&
+             filter.field.op == query::Operator::kEqual && !filter.field.field.IsDocumentName()) {
+    model::SetField(fixed, filter.field.field, filter.field.value);
+  }
+}
+
+}  // namespace
+
+model::Map FixedFields(const query::Query& q) {
+  model::Map fixed;
+  if (q.filter) CollectFixedFields(*q.filter, fixed);
+  return fixed;
+}
+
+Status CheckListen(const Access& access, const std::optional<std::string>& document,
+                   const query::Query* q) {
+  if (access.admin) return Status::Ok();
+  ReadCheck check;
+  if (document) {
+    // The path (and so every wildcard) is known; the fields are not read, so a condition
+    // on resource.data is an error, which denies.
+    check.method = rules::Method::kGet;
+    check.path = *document;
+  } else {
+    if (q == nullptr || q->collection_group) return Denied();
+    check.method = rules::Method::kList;
+    check.path = q->CollectionLabel() + "/_";
+    check.resource = FixedFields(*q);
+    check.resource_partial = true;
+    check.query_limit = q->limit;
+  }
+  RefusingReader refusing;
+  rules::Evaluation e = access.Evaluate(check.ToRequest(&refusing));
+  return e.decision == rules::Decision::kAllow ? Status::Ok() : Denied();
+}
+
 Status CheckList(db::Database& db, const Access& access,
                  const std::optional<std::string>& collection, model::Map fixed,
                  std::optional<int64_t> query_limit, std::optional<int64_t> query_offset,

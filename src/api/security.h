@@ -17,6 +17,7 @@
 #include "auth/auth_service.h"
 #include "base/status.h"
 #include "db/database.h"
+#include "query/query.h"
 #include "rules/rules.h"
 #include "storage/engine.h"
 
@@ -98,6 +99,18 @@ Status CheckList(db::Database& db, const Access& access,
                  const std::optional<std::string>& collection, model::Map fixed,
                  std::optional<int64_t> query_limit, std::optional<int64_t> query_offset,
                  const std::vector<storage::DocumentRecord>& documents);
+
+// The fields a query's equality filters pin (what every document it returns holds), for
+// deciding it from the rules alone: `a == v` alone or inside ANDs. An OR pins nothing.
+model::Map FixedFields(const query::Query& q);
+
+// Whether a caller may listen in real time to `document` (a get) or to query `q` (a list),
+// decided from the target alone, without reading the store: for a query only the fields
+// its equality filters pin are known, for a document none. A rule that needs more (the
+// document's fields, get()/exists(), a collection group) denies: a listener must be
+// provably allowed, as Firestore requires of queries. Non-blocking. OK or Denied().
+Status CheckListen(const Access& access, const std::optional<std::string>& document,
+                   const query::Query* q);
 
 // The commit check that applies the rules to a batch: every write must be allowed
 // (create, update or delete by whether its document exists). getAfter()/existsAfter() see

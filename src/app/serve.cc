@@ -13,9 +13,12 @@
 #include "app/rules_file.h"
 #include "base/log.h"
 #include "base/random.h"
+#include "base/strings.h"
 #include "db/database.h"
 #include "http/server.h"
 #include "query/index.h"
+#include "realtime/listen_handler.h"
+#include "realtime/listener_engine.h"
 #include "storage/sqlite/sqlite_engine.h"
 
 namespace hearth::app {
@@ -134,14 +137,47 @@ int RunServe(const ServeFlags& flags) {
   api::ApiHandler handler(*database, **auth_service, metrics,
                           api::ApiOptions{.admin_token = admin->token, .rules = &rules});
   RulesWatcher watcher(config->rules_path, rules);
-  http::Server server(config->server, handler, metrics);
-  if (Status s = server.Start(); !s.ok()) return Fail(s);
+
+  // Real-time listeners (GET /v1/listen): the same credentials as the HTTP API, and the
+  // rules decide each target from the target alone (api::CheckListen).
+  auto listeners = std::make_unique<realtime::ListenerEngine>(*database);
+  realtime::ListenOptions listen_options;
+  auth::AuthService& auth_ref = **auth_service;
+  const std::string admin_token = admin->token;
+  listen_options.authenticate =
+      [&auth_ref,
+       admin_token](std::string_view token) -> Result<std::shared_ptr<const realtime::Principal>> {
+    if (ConstantTimeEquals(token, admin_token)) {
+      return std::make_shared<const realtime::Principal>(realtime::Principal{"", true, {}});
+    }
+    ASSIGN_OR_RETURN(auto user, auth_ref.VerifyIdToken(token));
+    std::string uid = user->uid;
+    return std::make_shared<const realtime::Principal>(
+        realtime::Principal{std::move(uid), false, std::move(user)});
+  };
+  listen_options.authorize = [&rules](const realtime::Principal* caller,
+                                      const realtime::TargetSpec& target) -> Status {
+    if (caller != nullptr && caller->admin) return Status::Ok();
+    auto user = caller != nullptr
+                    ? std::static_pointer_cast<const auth::AuthContext>(caller->context)
+                    : nullptr;
+    auto access = api::Access::EndUser(rules.Get(), user.get());
+    std::optional<std::string> document;
+    if (target.document) document = target.document->ToString();
+    return api::CheckListen(*access, document, target.query ? &*target.query : nullptr);
+  };
+  auto listen_handler =
+      std::make_unique<realtime::ListenHandler>(*listeners, std::move(listen_options));
+
+  auto server = std::make_unique<http::Server>(config->server, handler, metrics);
+  server->SetWebSocketHandler("/v1/listen", *listen_handler);
+  if (Status s = server->Start(); !s.ok()) return Fail(s);
 
   std::string host = config->server.host;
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
   std::string url_host = host == "0.0.0.0" || host == "[::]" ? "localhost" : host;
-  (*auth_service)->SetListeningUrl("http://" + url_host + ":" + std::to_string(server.port()));
-  spdlog::info("Hearth {} listening on http://{}:{}", HEARTH_VERSION, host, server.port());
+  (*auth_service)->SetListeningUrl("http://" + url_host + ":" + std::to_string(server->port()));
+  spdlog::info("Hearth {} listening on http://{}:{}", HEARTH_VERSION, host, server->port());
   spdlog::info("project: {}", config->project_dir);
   spdlog::info("data: {} (storage: {})", config->data_dir, engine_name);
   spdlog::info("admin token: {}", admin->source);
@@ -153,7 +189,10 @@ int RunServe(const ServeFlags& flags) {
   }
   FlushLog();  // whoever started us waits for the URL
 
-  server.Run(/*handle_signals=*/true);
+  server->Run(/*handle_signals=*/true);
+  server.reset();  // closes the listeners' connections before their engine goes
+  listen_handler.reset();
+  listeners.reset();
   spdlog::info("closing the store");
   auth_service->reset();  // finishes sign-ins in flight while the store still takes writes
   database.reset();       // finishes queued writes, checkpoints and closes SQLite
