@@ -1,0 +1,139 @@
+// GET /v1/listen on the real `hearth serve`: WebSocket listeners with the server's own
+// credentials (admin token, ID tokens from /v1/auth) and its security rules.
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "api/api_test_util.h"
+
+namespace hearth::testing {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
+using tcp = asio::ip::tcp;
+
+constexpr char kRules[] = R"(rules_version = '2';
+service cloud.firestore {
+  match /databases/{database}/documents {
+    match /posts/{postId} {
+      allow read: if true;
+    }
+    match /users/{userId} {
+      allow read: if request.auth != null && request.auth.uid == userId;
+    }
+  }
+}
+)";
+
+class ListenServerTest : public SharedServerTest<ListenServerTest> {
+ public:
+  static void PrepareProject(const std::string& dir) {
+    WriteFile(dir + "/firestore.rules", kRules);
+    WriteFile(dir + "/hearth.json", R"({"logRequests": false})");
+  }
+
+ protected:
+  using Stream = websocket::stream<tcp::socket>;
+
+  // A connected client, or nullptr with `error` set when the upgrade is refused.
+  std::unique_ptr<Stream> Connect(std::string authorization = "",
+                                  beast::error_code* error = nullptr) {
+    auto ws = std::make_unique<Stream>(io_);
+    ws->next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+    ws->set_option(websocket::stream_base::decorator([authorization](websocket::request_type& r) {
+      if (!authorization.empty()) r.set(beast::http::field::authorization, authorization);
+    }));
+    beast::error_code ec;
+    ws->handshake("127.0.0.1", "/v1/listen", ec);
+    if (error != nullptr) *error = ec;
+    if (ec) return nullptr;
+    return ws;
+  }
+  static std::string Read(Stream& ws) {
+    beast::flat_buffer buffer;
+    beast::error_code ec;
+    ws.read(buffer, ec);
+    if (ec) return "error: " + ec.message();
+    return beast::buffers_to_string(buffer.data());
+  }
+  static void Write(Stream& ws, std::string_view text) {
+    ws.text(true);
+    ws.write(asio::buffer(text));
+  }
+  static bool Contains(std::string_view haystack, std::string_view needle) {
+    return haystack.find(needle) != std::string_view::npos;
+  }
+  // Signs a new user up; returns {uid, idToken}.
+  std::pair<std::string, std::string> SignUp(const std::string& email) {
+    HttpResponse r =
+        client_->Request("POST", "/v1/auth/signUp",
+                         R"({"email":")" + email + R"(","password":"listen-password-1"})");
+    EXPECT_EQ(r.status, 200) << r.body;
+    Json j(r.body);
+    return {j.String("/user/uid").value_or(""), j.String("/idToken").value_or("")};
+  }
+
+  asio::io_context io_;
+};
+
+TEST_F(ListenServerTest, AnonymousListenerSeesWritesLive) {
+  ASSERT_EQ(client_->Admin("PUT", "/v1/documents/posts/live1", R"({"n":2})").status, 200);
+  auto ws = Connect();
+  ASSERT_NE(ws, nullptr);
+  Write(*ws, R"({"type":"listen","targetId":1,"query":{"from":"posts","orderBy":[["n","asc"]]}})");
+  std::string first = Read(*ws);
+  EXPECT_TRUE(Contains(first, R"("targetId":1,"changes":[{"type":"added","id":"live1")")) << first;
+  EXPECT_TRUE(Contains(first, R"("initial":true)")) << first;
+  ASSERT_EQ(client_->Admin("PUT", "/v1/documents/posts/live0", R"({"n":1})").status, 200);
+  std::string second = Read(*ws);
+  EXPECT_TRUE(Contains(second, R"({"type":"added","id":"live0")")) << second;
+  EXPECT_TRUE(Contains(second, R"("oldIndex":-1,"newIndex":0)")) << second;
+  ASSERT_EQ(client_->Admin("DELETE", "/v1/documents/posts/live1").status, 200);
+  std::string third = Read(*ws);
+  EXPECT_TRUE(Contains(third, R"({"type":"removed","id":"live1")")) << third;
+  ws->close(websocket::close_code::normal);
+}
+
+TEST_F(ListenServerTest, RulesDecideEachTarget) {
+  auto ws = Connect();
+  ASSERT_NE(ws, nullptr);
+  // No rule allows reading "secrets": that target ends, the connection stays.
+  Write(*ws, R"({"type":"listen","targetId":1,"query":{"from":"secrets"}})");
+  std::string denied = Read(*ws);
+  EXPECT_TRUE(Contains(denied, R"({"type":"error","targetId":1,"code":"permission-denied")"))
+      << denied;
+  EXPECT_FALSE(Contains(denied, "request.auth")) << "rule text leaked: " << denied;
+  // Signed out, a profile may not be listened to; signed in as its owner it may.
+  auto [uid, token] = SignUp("listener-owner@example.com");
+  Write(*ws, R"({"type":"listen","targetId":2,"document":"users/)" + uid + "\"}");
+  EXPECT_TRUE(Contains(Read(*ws), R"("targetId":2,"code":"permission-denied")"));
+  auto signed_in = Connect("Bearer " + token);
+  ASSERT_NE(signed_in, nullptr);
+  Write(*signed_in, R"({"type":"listen","targetId":3,"document":"users/)" + uid + "\"}");
+  std::string own = Read(*signed_in);
+  EXPECT_TRUE(Contains(own, R"({"type":"snapshot","targetId":3,"changes":[])")) << own;
+  auto [other_uid, other_token] = SignUp("listener-other@example.com");
+  Write(*signed_in, R"({"type":"listen","targetId":4,"document":"users/)" + other_uid + "\"}");
+  EXPECT_TRUE(Contains(Read(*signed_in), R"("targetId":4,"code":"permission-denied")"));
+  // The admin credential bypasses the rules.
+  auto admin = Connect(std::string("Bearer ") + kAdminToken);
+  ASSERT_NE(admin, nullptr);
+  Write(*admin, R"({"type":"listen","targetId":5,"query":{"from":"secrets"}})");
+  EXPECT_TRUE(Contains(Read(*admin), R"({"type":"snapshot","targetId":5)"));
+}
+
+TEST_F(ListenServerTest, BadCredentialsRefuseTheUpgrade) {
+  beast::error_code ec;
+  EXPECT_EQ(Connect("Bearer not-a-token", &ec), nullptr);
+  EXPECT_TRUE(ec) << "the upgrade with a bad token was accepted";
+  // The server keeps serving.
+  EXPECT_EQ(client_->Request("GET", "/healthz").status, 200);
+  EXPECT_NE(Connect(), nullptr);
+}
+
+}  // namespace
+}  // namespace hearth::testing
