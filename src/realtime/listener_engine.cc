@@ -1,5 +1,7 @@
 #include "realtime/listener_engine.h"
 
+#include "db/query_executor.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -29,16 +31,6 @@ struct ListenerEngine::Target {
 };
 
 namespace {
-
-// A query's "select" applied to stored fields (as the query executor does).
-std::string Project(const model::Map& fields, const std::vector<model::FieldPath>& select) {
-  model::Map out;
-  for (const auto& path : select) {
-    if (path.IsDocumentName()) continue;
-    if (const model::Value* v = model::GetField(fields, path)) model::SetField(out, path, *v);
-  }
-  return model::MapToJson(out);
-}
 
 Result<EntryPtr> ToEntry(storage::DocumentRecord record) {
   ASSIGN_OR_RETURN(auto path, model::ResourcePath::Parse(record.path));
@@ -238,7 +230,7 @@ EntryPtr ListenerEngine::ForTarget(const Target& t, const EntryPtr& entry) const
   }
   if (!q.select) return entry;
   auto projected = std::make_shared<Entry>(*entry);
-  projected->record.data = Project(entry->doc.fields, *q.select);
+  projected->record.data = db::Project(entry->doc.fields, *q.select);
   return projected;
 }
 

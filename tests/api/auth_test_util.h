@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "api/api_test_util.h"
+#include "base/strings.h"
 
 namespace hearth::testing {
 
@@ -28,52 +29,11 @@ inline constexpr char kHighRateLimits[] =
 
 // ---- Encodings ----
 
-inline std::string B64Url(std::string_view in) {
-  static const char kUrl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out += kUrl[(v >> s) & 63];
-  }
-  if (size_t rest = in.size() - i; rest > 0) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    if (rest == 2) v |= uint8_t(in[i + 1]) << 8;
-    out += kUrl[(v >> 18) & 63];
-    out += kUrl[(v >> 12) & 63];
-    if (rest == 2) out += kUrl[(v >> 6) & 63];
-  }
-  return out;
-}
+inline std::string B64Url(std::string_view in) { return hearth::Base64UrlEncode(in); }
 
-// Decodes unpadded base64url; nullopt on any other character.
+// Decodes unpadded base64url (base/strings.h; it also takes the standard alphabet).
 inline std::optional<std::string> B64UrlDecode(std::string_view in) {
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v;
-    if (c >= 'A' && c <= 'Z') {
-      v = c - 'A';
-    } else if (c >= 'a' && c <= 'z') {
-      v = c - 'a' + 26;
-    } else if (c >= '0' && c <= '9') {
-      v = c - '0' + 52;
-    } else if (c == '-') {
-      v = 62;
-    } else if (c == '_') {
-      v = 63;
-    } else {
-      return std::nullopt;
-    }
-    acc = (acc << 6) | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += char((acc >> bits) & 0xff);
-    }
-  }
-  return out;
+  return hearth::Base64Decode(in);
 }
 
 inline std::string UrlEncode(std::string_view in) {
@@ -91,19 +51,7 @@ inline std::string UrlEncode(std::string_view in) {
 }
 
 inline std::string UrlDecode(std::string_view in) {
-  std::string out;
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '+') {
-      out += ' ';
-    } else if (in[i] == '%' && i + 2 < in.size() && std::isxdigit(uint8_t(in[i + 1])) &&
-               std::isxdigit(uint8_t(in[i + 2]))) {
-      out += char(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += in[i];
-    }
-  }
-  return out;
+  return hearth::PercentDecode(in, /*plus_as_space=*/true).value_or(std::string(in));
 }
 
 // The decoded query parameters of a URL (the last value of a repeated name).

@@ -3,6 +3,8 @@
 // misbehaviours; the SMTP sink's dialogue and its record of the messages.
 #include "support/node_service.h"
 
+#include "base/strings.h"
+
 #include <gtest/gtest.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -28,54 +30,11 @@ constexpr char kRedirectUri[] = "http://127.0.0.1:9/auth/callback";
 // ---- Encodings ----
 
 std::string Base64(std::string_view in, bool url) {
-  static const char kStd[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  static const char kUrl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  const char* alphabet = url ? kUrl : kStd;
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out += alphabet[(v >> s) & 63];
-  }
-  if (size_t rest = in.size() - i; rest > 0) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    if (rest == 2) v |= uint8_t(in[i + 1]) << 8;
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    if (rest == 2) out += alphabet[(v >> 6) & 63];
-    if (!url) out.append(3 - rest, '=');
-  }
-  return out;
+  return url ? hearth::Base64UrlEncode(in) : hearth::Base64Encode(in);
 }
 
-// Decodes unpadded base64url; nullopt on any other character.
-std::optional<std::string> Base64UrlDecode(std::string_view in) {
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v;
-    if (c >= 'A' && c <= 'Z')
-      v = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      v = c - '0' + 52;
-    else if (c == '-')
-      v = 62;
-    else if (c == '_')
-      v = 63;
-    else
-      return std::nullopt;
-    acc = (acc << 6) | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += char((acc >> bits) & 0xff);
-    }
-  }
-  return out;
-}
+// Decodes unpadded base64url (base/strings.h; it also takes the standard alphabet).
+std::optional<std::string> Base64UrlDecode(std::string_view in) { return hearth::Base64Decode(in); }
 
 std::string Sha256(std::string_view in) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -98,19 +57,7 @@ std::string PercentEncode(std::string_view in) {
 }
 
 std::string PercentDecode(std::string_view in) {
-  std::string out;
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '+') {
-      out += ' ';
-    } else if (in[i] == '%' && i + 2 < in.size() && std::isxdigit(uint8_t(in[i + 1])) &&
-               std::isxdigit(uint8_t(in[i + 2]))) {
-      out += char(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += in[i];
-    }
-  }
-  return out;
+  return hearth::PercentDecode(in, /*plus_as_space=*/true).value_or(std::string(in));
 }
 
 using Params = std::vector<std::pair<std::string, std::string>>;
