@@ -36,19 +36,7 @@ inline std::optional<std::string> B64UrlDecode(std::string_view in) {
   return hearth::Base64Decode(in);
 }
 
-inline std::string UrlEncode(std::string_view in) {
-  std::string out;
-  for (unsigned char c : in) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += char(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
+inline std::string UrlEncode(std::string_view in) { return hearth::PercentEncode(in); }
 
 inline std::string UrlDecode(std::string_view in) {
   return hearth::PercentDecode(in, /*plus_as_space=*/true).value_or(std::string(in));

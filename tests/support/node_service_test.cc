@@ -42,19 +42,7 @@ std::string Sha256(std::string_view in) {
   return std::string(reinterpret_cast<char*>(digest), sizeof digest);
 }
 
-std::string PercentEncode(std::string_view in) {
-  std::string out;
-  for (unsigned char c : in) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += char(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
+std::string PercentEncode(std::string_view in) { return hearth::PercentEncode(in); }
 
 std::string PercentDecode(std::string_view in) {
   return hearth::PercentDecode(in, /*plus_as_space=*/true).value_or(std::string(in));
