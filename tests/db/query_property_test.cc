@@ -9,6 +9,7 @@
 #include "model/json_view.h"
 #include "query/matcher.h"
 #include "storage/sqlite/sqlite_engine.h"
+#include "support/random.h"
 #include "support/server_process.h"
 
 namespace hearth::db {
@@ -33,19 +34,7 @@ constexpr char kIndexes[] = R"({
   ]
 })";
 
-class Random {
- public:
-  explicit Random(uint64_t seed) : rng_(seed) {}
-  int Int(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
-  bool Chance(double p) { return std::bernoulli_distribution(p)(rng_); }
-  template <typename T>
-  const T& Pick(const std::vector<T>& v) {
-    return v[static_cast<size_t>(Int(0, static_cast<int>(v.size()) - 1))];
-  }
-
- private:
-  std::mt19937_64 rng_;
-};
+using hearth::testing::Random;
 
 // A small value domain so that filters hit often and ties are common.
 std::string RandomScalar(Random& r) {

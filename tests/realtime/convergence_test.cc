@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "realtime/engine_fixture.h"
+#include "support/random.h"
 
 namespace hearth::realtime::testing {
 namespace {
@@ -18,15 +19,7 @@ constexpr char kIndexes[] = R"({
   ]
 })";
 
-class Random {
- public:
-  explicit Random(uint64_t seed) : rng_(seed) {}
-  int Int(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
-  bool Chance(double p) { return std::bernoulli_distribution(p)(rng_); }
-
- private:
-  std::mt19937_64 rng_;
-};
+using hearth::testing::Random;
 
 // A small value domain, so filters hit often and ties are common.
 std::string Scalar(Random& r) {
