@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libsimdjson-dev libsqlite3-dev sqlite3 libssl-dev libsodium-dev
   libcurl4-openssl-dev libpq-dev libcli11-dev libspdlog-dev libfmt-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libre2-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libre2-dev libbrotli-dev zlib1g-dev
   clang-14 libclang-rt-14-dev
   wrk curl
 )
