@@ -33,10 +33,11 @@ class ApiHandler final : public http::Handler {
   ApiHandler(db::Database& db, auth::AuthService& auth, http::Metrics& metrics, ApiOptions options);
   void Handle(const http::Request& request, http::Responder respond) override;
 
- private:
-  // Who sent the request; `unauthenticated` for a malformed or invalid credential.
+  // Who sent the request; `unauthenticated` for a malformed or invalid credential. The
+  // one check of credentials for every HTTP route (functions too).
   Result<Caller> Authenticate(const http::Request& request) const;
 
+ private:
   db::Database& db_;
   auth::AuthService& auth_;
   http::Metrics& metrics_;

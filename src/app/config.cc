@@ -227,13 +227,34 @@ Status ApplyFile(const std::string& text, const Secrets& dotenv, Config& config)
       }
     } else if (key == "auth") {
       RETURN_IF_ERROR(ApplyAuth(value, dotenv, config.auth));
+    } else if (key == "functions") {
+      if (value.type() != element_type::OBJECT) return KeyError(key, "an object");
+      for (auto [fkey, fvalue] : simdjson::dom::object(value)) {
+        std::string where = "functions." + std::string(fkey);
+        if (fkey == "workers") {
+          ASSIGN_OR_RETURN(int64_t n, Int(fvalue, where, 1, 256));
+          config.functions.workers = static_cast<int>(n);
+        } else if (fkey == "timeoutMs") {
+          ASSIGN_OR_RETURN(config.functions.timeout_ms, Int(fvalue, where, 100, 900'000));
+        } else if (fkey == "memoryMb") {
+          ASSIGN_OR_RETURN(int64_t n, Int(fvalue, where, 32, 65536));
+          config.functions.memory_mb = static_cast<int>(n);
+        } else if (fkey == "maxQueue") {
+          ASSIGN_OR_RETURN(config.functions.max_queue, Int(fvalue, where, 1, 1'000'000));
+        } else if (fkey == "node") {
+          ASSIGN_OR_RETURN(config.functions.node, String(fvalue, where));
+        } else {
+          return InvalidArgument("hearth.json: unknown key '" + where +
+                                 "' (known: workers, timeoutMs, memoryMb, maxQueue, node)");
+        }
+      }
     } else if (key == "logRequests") {
       if (value.type() != element_type::BOOL) return KeyError(key, "true or false");
       config.server.log_requests = bool(value);
     } else {
       return InvalidArgument("hearth.json: unknown key '" + std::string(key) +
                              "' (known: projectId, host, port, dataDir, threads, cors, limits, "
-                             "logRequests, auth)");
+                             "logRequests, auth, functions)");
     }
   }
   return Status::Ok();
@@ -249,10 +270,12 @@ Result<std::optional<std::string>> ReadFile(const fs::path& file) {
   return std::optional<std::string>(text.str());
 }
 
-// The files firebase.json names ("firestore": {"indexes": ..., "rules": ...}).
+// What firebase.json says: the files of "firestore": {"indexes": ..., "rules": ...}, and
+// the "hosting" section.
 struct FirestoreFiles {
   fs::path indexes;
   fs::path rules;
+  std::string hosting_json;
 };
 
 Result<FirestoreFiles> FirestorePaths(const fs::path& project) {
@@ -268,6 +291,15 @@ Result<FirestoreFiles> FirestorePaths(const fs::path& project) {
   std::string_view name;
   if (root["firestore"]["indexes"].get(name) == simdjson::SUCCESS) files.indexes = project / name;
   if (root["firestore"]["rules"].get(name) == simdjson::SUCCESS) files.rules = project / name;
+  element hosting;
+  if (root["hosting"].get(hosting) == simdjson::SUCCESS) {
+    if (hosting.type() == element_type::ARRAY) {
+      return InvalidArgument(
+          "firebase.json: 'hosting' lists several sites; Hearth serves one "
+          "(make 'hosting' an object)");
+    }
+    files.hosting_json = simdjson::minify(hosting);
+  }
   return files;
 }
 
@@ -343,11 +375,14 @@ Result<Config> LoadConfig(const ServeFlags& flags) {
   Config config;
   config.project_dir = project.lexically_normal().string();
   Secrets dotenv;
-  ASSIGN_OR_RETURN(auto dotenv_text, ReadFile(project / ".env"));
-  if (dotenv_text) {
+  for (const char* name : {".env", ".env.local"}) {
+    ASSIGN_OR_RETURN(auto dotenv_text, ReadFile(project / name));
+    if (!dotenv_text) continue;
     auto parsed = ParseDotEnv(*dotenv_text);
-    if (!parsed.ok()) return InvalidArgument(parsed.status().message());
-    dotenv = std::move(*parsed);
+    if (!parsed.ok()) {
+      return InvalidArgument(std::string(name) + parsed.status().message().substr(4));
+    }
+    for (auto& [k, v] : *parsed) dotenv[k] = std::move(v);
   }
   ASSIGN_OR_RETURN(auto file_text, ReadFile(project / "hearth.json"));
   if (file_text) RETURN_IF_ERROR(ApplyFile(*file_text, dotenv, config));
@@ -367,6 +402,8 @@ Result<Config> LoadConfig(const ServeFlags& flags) {
   ASSIGN_OR_RETURN(FirestoreFiles files, FirestorePaths(project));
   config.indexes_path = files.indexes.lexically_normal().string();
   config.rules_path = files.rules.lexically_normal().string();
+  config.hosting_json = std::move(files.hosting_json);
+  config.dotenv = std::move(dotenv);
   ASSIGN_OR_RETURN(auto indexes_text, ReadFile(files.indexes));
   if (indexes_text) config.indexes_text = std::move(*indexes_text);
   return config;

@@ -23,6 +23,15 @@ struct ServeFlags {
   bool verbose = false;
 };
 
+// hearth.json's "functions".
+struct FunctionsConfig {
+  int workers = 2;  // Node.js processes at most
+  int64_t timeout_ms = 10000;
+  int memory_mb = 256;  // heap limit per worker
+  int64_t max_queue = 1000;
+  std::string node = "node";
+};
+
 struct Config {
   std::string project_dir;  // absolute
   std::string data_dir;     // absolute; default PROJECT_DIR/.hearth
@@ -39,6 +48,12 @@ struct Config {
   // hearth.json's "projectId" and "auth"; secrets named there come from the environment
   // or the project's .env (the environment wins).
   auth::AuthConfig auth;
+  // firebase.json's "hosting" value as JSON text; "" when it has none.
+  std::string hosting_json;
+  // The project's .env, overlaid by .env.local: with the server's own environment (which
+  // wins), the environment of functions. Never logged, never served.
+  std::map<std::string, std::string> dotenv;
+  FunctionsConfig functions;
 };
 
 // Parses a .env file: KEY=VALUE lines, '#' comments, optional "export ", values in single

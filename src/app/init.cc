@@ -17,7 +17,7 @@ int RunInit(const std::string& dir, bool force) {
                  dir.c_str());
     return 1;
   }
-  for (const StarterFile& f : StarterFiles()) {
+  for (const EmbeddedFile& f : StarterFiles()) {
     fs::path target = root / fs::path(std::string(f.path));
     fs::create_directories(target.parent_path(), ec);
     if (!force && fs::exists(target, ec)) continue;

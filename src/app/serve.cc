@@ -7,15 +7,21 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "api/api_handler.h"
 #include "app/commands.h"
+#include "app/front_handler.h"
 #include "app/rules_file.h"
 #include "base/log.h"
 #include "base/random.h"
 #include "base/strings.h"
 #include "db/database.h"
+#include "functions/pool.h"
+#include "functions/router.h"
+#include "hosting/static_site.h"
 #include "http/server.h"
+#include "model/json.h"
 #include "query/index.h"
 #include "realtime/listen_handler.h"
 #include "realtime/listener_engine.h"
@@ -81,6 +87,24 @@ Result<AdminToken> LoadAdminToken(const std::string& data_dir) {
   ::close(fd);
   if (!ok) return Unavailable("cannot write " + path);
   return AdminToken{token, "generated into " + path};
+}
+
+// The environment of function workers: the server's own, then the project's .env files
+// for what it does not set; never the admin token.
+std::vector<std::string> FunctionEnvironment(const std::map<std::string, std::string>& dotenv) {
+  std::vector<std::string> env;
+  std::set<std::string> seen;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    std::string name(entry.substr(0, entry.find('=')));
+    if (name == "HEARTH_ADMIN_TOKEN") continue;
+    seen.insert(name);
+    env.emplace_back(entry);
+  }
+  for (const auto& [name, value] : dotenv) {
+    if (!seen.contains(name)) env.push_back(name + "=" + value);
+  }
+  return env;
 }
 
 int Fail(const Status& s) {
@@ -169,7 +193,32 @@ int RunServe(const ServeFlags& flags) {
   auto listen_handler =
       std::make_unique<realtime::ListenHandler>(*listeners, std::move(listen_options));
 
-  auto server = std::make_unique<http::Server>(config->server, handler, metrics);
+  // Static hosting of public/ and HTTP functions (api/*.js in a pool of Node.js workers).
+  auto hosting_config = hosting::ParseHostingConfig(config->hosting_json, config->project_dir);
+  if (!hosting_config.ok()) return Fail(hosting_config.status());
+  std::string public_dir = hosting_config->public_dir;
+  hosting::StaticSite site(std::move(hosting_config).value());
+  functions::Router function_routes(config->project_dir + "/api");
+  std::string runtime_dir = config->data_dir + "/runtime";
+  if (Status s = functions::WriteRuntime(runtime_dir); !s.ok()) return Fail(s);
+  functions::PoolOptions pool_options;
+  pool_options.node = config->functions.node;
+  pool_options.runtime_dir = runtime_dir;
+  pool_options.working_dir = config->project_dir;
+  pool_options.env = FunctionEnvironment(config->dotenv);
+  for (const auto& [name, value] : config->dotenv) pool_options.redact.push_back(value);
+  pool_options.redact.push_back(admin->token);
+  pool_options.workers = config->functions.workers;
+  pool_options.timeout = std::chrono::milliseconds(config->functions.timeout_ms);
+  pool_options.memory_mb = config->functions.memory_mb;
+  pool_options.max_queue = static_cast<size_t>(config->functions.max_queue);
+  auto function_pool = std::make_unique<functions::Pool>(pool_options);
+  FrontHandler front(
+      handler,
+      FrontOptions{
+          .site = &site, .router = &function_routes, .pool = function_pool.get(), .sdk_js = {}});
+
+  auto server = std::make_unique<http::Server>(config->server, front, metrics);
   server->SetWebSocketHandler("/v1/listen", *listen_handler);
   if (Status s = server->Start(); !s.ok()) return Fail(s);
 
@@ -177,10 +226,22 @@ int RunServe(const ServeFlags& flags) {
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
   std::string url_host = host == "0.0.0.0" || host == "[::]" ? "localhost" : host;
   (*auth_service)->SetListeningUrl("http://" + url_host + ":" + std::to_string(server->port()));
+  {
+    // hearth/admin in functions reaches this server over loopback with the admin token.
+    std::string loopback = host == "[::]" || host.starts_with("[") ? "[::1]" : "127.0.0.1";
+    std::string admin_json = R"({"url":)";
+    model::AppendJsonString(admin_json,
+                            "http://" + loopback + ":" + std::to_string(server->port()));
+    admin_json += R"(,"token":)";
+    model::AppendJsonString(admin_json, admin->token);
+    admin_json += '}';
+    function_pool->SetAdminJson(std::move(admin_json));
+  }
   spdlog::info("Hearth {} listening on http://{}:{}", HEARTH_VERSION, host, server->port());
   spdlog::info("project: {}", config->project_dir);
   spdlog::info("data: {} (storage: {})", config->data_dir, engine_name);
   spdlog::info("admin token: {}", admin->source);
+  spdlog::info("hosting: {}", public_dir);
   if (*ruleset != nullptr) {
     spdlog::info("rules: {}", config->rules_path);
   } else {
@@ -191,6 +252,7 @@ int RunServe(const ServeFlags& flags) {
 
   server->Run(/*handle_signals=*/true);
   server.reset();  // closes the listeners' connections before their engine goes
+  function_pool.reset();
   listen_handler.reset();
   listeners.reset();
   spdlog::info("closing the store");

@@ -1,16 +1,12 @@
 // The files `hearth init` writes: examples/starter, compiled in.
 #pragma once
 
-#include <string_view>
 #include <vector>
+
+#include "base/embedded_file.h"
 
 namespace hearth::app {
 
-struct StarterFile {
-  std::string_view path;  // relative, '/'-separated
-  std::string_view content;
-};
-
-const std::vector<StarterFile>& StarterFiles();
+const std::vector<EmbeddedFile>& StarterFiles();
 
 }  // namespace hearth::app

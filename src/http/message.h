@@ -27,6 +27,8 @@ class Request {
 
   // The value of header `name` (case-insensitive), or "" when absent.
   std::string_view Header(std::string_view name) const;
+  // Every header, in the order received.
+  std::vector<std::pair<std::string_view, std::string_view>> Headers() const;
 
   // Set by the server: where Header() looks.
   const void* header_source = nullptr;

@@ -27,6 +27,14 @@ std::string_view Request::Header(std::string_view name) const {
   return it == fields->end() ? std::string_view() : std::string_view(it->value());
 }
 
+std::vector<std::pair<std::string_view, std::string_view>> Request::Headers() const {
+  std::vector<std::pair<std::string_view, std::string_view>> out;
+  const auto* fields = static_cast<const bhttp::fields*>(header_source);
+  if (fields == nullptr) return out;
+  for (const auto& f : *fields) out.emplace_back(f.name_string(), f.value());
+  return out;
+}
+
 namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);

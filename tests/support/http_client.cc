@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -119,11 +120,15 @@ HttpResponse HttpClient::Request(std::string_view method, std::string_view targe
   std::string req;
   req.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ").append(host_);
   req.append("\r\n");
-  for (const auto& [k, v] : headers) req.append(k).append(": ").append(v).append("\r\n");
+  bool typed = false;
+  for (const auto& [k, v] : headers) {
+    req.append(k).append(": ").append(v).append("\r\n");
+    typed = typed || strcasecmp(k.c_str(), "Content-Type") == 0;
+  }
   if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
-    req.append("Content-Type: application/json\r\nContent-Length: ")
-        .append(std::to_string(body.size()))
-        .append("\r\n");
+    // JSON unless the caller said otherwise.
+    if (!typed) req.append("Content-Type: application/json\r\n");
+    req.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
   }
   req.append("\r\n").append(body);
   for (int attempt = 0; attempt < 2; ++attempt) {

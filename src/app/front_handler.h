@@ -1,0 +1,45 @@
+// The server's one HTTP handler: sends each request to the part of Hearth that answers it.
+//
+//   /v1/..., /healthz, /metrics, /.well-known/...   the HTTP API (api/)
+//   /__/hearth/sdk.js                               the JavaScript SDK, compiled in
+//   /api, /api/...                                  HTTP functions (api/*.js in Node.js)
+//   anything else                                   static hosting of public/, whose
+//                                                   rewrites may hand over to a function
+//
+// Functions see the caller through the same credential check as the API: a bad Bearer
+// token is 401 before any code runs; none means req.auth is null.
+#pragma once
+
+#include <string>
+
+#include "api/api_handler.h"
+#include "functions/pool.h"
+#include "functions/router.h"
+#include "hosting/static_site.h"
+#include "http/message.h"
+
+namespace hearth::app {
+
+struct FrontOptions {
+  const hosting::StaticSite* site = nullptr;  // nullptr: no hosting
+  functions::Router* router = nullptr;        // nullptr: no functions
+  functions::Pool* pool = nullptr;
+  std::string_view sdk_js;  // the SDK's source; empty: not served
+};
+
+class FrontHandler final : public http::Handler {
+ public:
+  // Everything referenced must outlive the handler.
+  FrontHandler(api::ApiHandler& api, FrontOptions options);
+  void Handle(const http::Request& request, http::Responder respond) override;
+
+ private:
+  void Invoke(const http::Request& request, const functions::Route& route, http::Responder respond);
+  http::Response Sdk(const http::Request& request) const;
+
+  api::ApiHandler& api_;
+  FrontOptions options_;
+  std::string sdk_etag_;
+};
+
+}  // namespace hearth::app
