@@ -584,7 +584,6 @@ export function query(base, ...constraints) {
 // The server's JSON for a query description (docs/api.md "Queries").
 function queryJson(q) {
   const json = { from: q.group ? { collectionGroup: q.path } : q.path };
-  const filterJson = (f) => (f.field ? [f.field, f.op, f.value] : f);
   if (q.filters.length) {
     json.where = q.filters.length === 1 ? filterJson(q.filters[0])
       : { and: q.filters.map(filterJson) };
@@ -597,16 +596,17 @@ function queryJson(q) {
   return json;
 }
 
-// Inequality fields of a filter tree (`and`/`or` descriptions hold raw filter JSON).
+// A filter description ({field, op, value} or {and | or: [descriptions]}) -> its JSON.
+function filterJson(f) {
+  if (f.field) return [f.field, f.op, f.value];
+  return f.and ? { and: f.and.map(filterJson) } : { or: f.or.map(filterJson) };
+}
+
+// The fields of a filter tree's inequalities.
 function inequalityFields(filters, out = new Set()) {
   for (const f of filters) {
-    if (Array.isArray(f)) {
-      if (INEQUALITY_OPS.has(f[1])) out.add(f[0]);
-    } else if (f.field) {
-      if (INEQUALITY_OPS.has(f.op)) out.add(f.field);
-    } else {
-      inequalityFields(f.and ?? f.or, out);
-    }
+    if (!f.field) inequalityFields(f.and ?? f.or, out);
+    else if (INEQUALITY_OPS.has(f.op)) out.add(f.field);
   }
   return out;
 }
@@ -1220,7 +1220,14 @@ class Watch {
     this.ws = ws;
     this.uid = this.app.options.adminToken ? undefined : authFor(this.app).currentUser?.uid;
     this.token = token;
+    // A connection that neither opens nor fails within 10 s is given up.
+    const openTimer = timer(() => {
+      if (this.ws !== ws) return;
+      this.onClose();
+      ws.close();
+    }, 10000);
     ws.onopen = () => {
+      clearTimeout(openTimer);
       if (this.ws !== ws) return;
       this.open = true;
       if (token) this.send({ type: 'auth', token });
@@ -1230,9 +1237,18 @@ class Watch {
       if (this.ws === ws) this.onMessage(event.data);
     };
     ws.onclose = () => {
+      clearTimeout(openTimer);
       if (this.ws === ws) this.onClose();
     };
-    ws.onerror = () => {};  // a close follows
+    // Browsers follow an error with a close, but Node 20's WebSocket does not when the
+    // connection fails (it stays CONNECTING): an error ends the connection here. (Node's
+    // close() on a failed connection fires `error` again: this.ws is dropped first.)
+    ws.onerror = () => {
+      clearTimeout(openTimer);
+      if (this.ws !== ws) return;
+      this.onClose();
+      if (ws.readyState === 1) ws.close();
+    };
   }
 
   onMessage(text) {

@@ -48,22 +48,32 @@ export function listen(target, options = {}) {
       if (queue.length) return Promise.resolve(queue.shift());
       if (failure) return Promise.reject(failure);
       return new Promise((resolve, reject) => {
-        const waiter = { resolve, reject };
-        waiters.push(waiter);
-        setTimeout(() => {
-          const i = waiters.indexOf(waiter);
-          if (i >= 0) {
-            waiters.splice(i, 1);
-            reject(new Error(`no snapshot within ${timeoutMs} ms`));
-          }
+        const waiter = {
+          resolve: (s) => {
+            clearTimeout(timeout);
+            resolve(s);
+          },
+          reject: (e) => {
+            clearTimeout(timeout);
+            reject(e);
+          },
+        };
+        const timeout = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(new Error(`no snapshot within ${timeoutMs} ms`));
         }, timeoutMs);
+        waiters.push(waiter);
       });
     },
     error(timeoutMs = 5000) {
       if (failure) return Promise.resolve(failure);
       return new Promise((resolve, reject) => {
-        errorWaiters.push(resolve);
-        setTimeout(() => reject(new Error(`no error within ${timeoutMs} ms`)), timeoutMs);
+        const timeout = setTimeout(() => reject(new Error(`no error within ${timeoutMs} ms`)),
+                                   timeoutMs);
+        errorWaiters.push((e) => {
+          clearTimeout(timeout);
+          resolve(e);
+        });
       });
     },
     // Waits until a snapshot satisfies `predicate`; returns it.
