@@ -16,11 +16,13 @@
 #include <utility>
 #include <variant>
 
+#include "base/strings.h"
 #include "hosting/static_site.h"
 
 namespace hearth::hosting::testing {
 
 // A fresh folder under /tmp, removed with everything in it at the end of the test.
+// (tests/support has one too, but linking it builds the whole hearth binary.)
 class TempDir {
  public:
   TempDir() {
@@ -89,11 +91,7 @@ inline http::Response Get(const StaticSite& site, const std::string& target,
 // The value of header `name` (case-insensitive), or nullopt.
 inline std::optional<std::string> Header(const http::Response& r, std::string_view name) {
   for (const auto& [key, value] : r.headers) {
-    if (key.size() == name.size() &&
-        std::equal(key.begin(), key.end(), name.begin(),
-                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
-      return value;
-    }
+    if (EqualsIgnoreCase(key, name)) return value;
   }
   return std::nullopt;
 }
