@@ -1492,7 +1492,7 @@ class Auth {
     this._timer = null;
     this._redirect = null;     // the redirect sign-in's outcome (a promise), if any
     this._reauth = null;       // {password, until} from reauthenticateWithCredential
-    this._deleted = false;
+    this._initialized = false;  // observers hear nothing before their first call
     this._onStorage = (e) => {
       if (e.key === this._key) this._reload();
     };
@@ -1517,6 +1517,7 @@ class Auth {
       this._redirect = this._finishRedirect();
       await this._redirect.catch(() => {});
     }
+    this._initialized = true;
   }
 
   authStateReady() { return this._ready; }
@@ -1546,6 +1547,7 @@ class Auth {
   }
 
   _notify(userChanged) {
+    if (!this._initialized) return;
     for (const o of [...this._observers]) {
       if (!o.state || userChanged) o.fn(this.currentUser);
     }
@@ -1664,7 +1666,6 @@ class Auth {
   }
 
   _delete() {
-    this._deleted = true;
     clearTimeout(this._timer);
     globalThis.removeEventListener?.('storage', this._onStorage);
     this._observers.clear();
