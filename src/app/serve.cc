@@ -13,6 +13,7 @@
 #include "app/commands.h"
 #include "app/front_handler.h"
 #include "app/rules_file.h"
+#include "app/sdk_files.h"
 #include "base/log.h"
 #include "base/random.h"
 #include "base/strings.h"
@@ -216,7 +217,7 @@ int RunServe(const ServeFlags& flags) {
   FrontHandler front(
       handler,
       FrontOptions{
-          .site = &site, .router = &function_routes, .pool = function_pool.get(), .sdk_js = {}});
+          .site = &site, .router = &function_routes, .pool = function_pool.get(), .sdk_js = SdkFiles().front().content});
 
   auto server = std::make_unique<http::Server>(config->server, front, metrics);
   server->SetWebSocketHandler("/v1/listen", *listen_handler);
