@@ -352,7 +352,7 @@ function toJson(value) {
 // Firestore, references and queries
 // ---------------------------------------------------------------------------------------
 
-class Firestore {
+export class Firestore {
   constructor(app, settings) {
     this.app = app;
     this.type = 'firestore';
@@ -496,14 +496,14 @@ const INEQUALITY_OPS = new Set(['<', '<=', '!=', '>=', '>', 'not-in']);
 
 // Every constraint is an object with `type` and `_apply(q)`, which edits a copy of a query
 // description. Filters also have `_filter`, the description of the filter alone.
-class QueryConstraint {
+export class QueryConstraint {
   constructor(type, apply) {
     this.type = type;
     this._apply = apply;
   }
 }
 
-class QueryFilterConstraint extends QueryConstraint {
+export class QueryFilterConstraint extends QueryConstraint {
   constructor(type, filter) {
     super(type, (q) => q.filters.push(filter));
     this._filter = filter;
