@@ -1057,7 +1057,7 @@ class Target {
       type, oldIndex, newIndex, doc,
     }));
     let changes;
-    if (message.initial) {
+    if (message.initial || message.reset) {
       // A full result: the first one, or one after a reconnection (the server may start
       // over rather than resume): report only what differs from the view we had.
       const next = incoming.map((c) => c.doc);
@@ -1198,13 +1198,18 @@ class Watch {
     if (this.ws || this.connecting || this.closed || !this.targets.size) return;
     this.connecting = true;
     clearTimeout(this.retryTimer);
-    let token = null;
-    try {
-      token = await firestoreCredential(this.app, this.badToken);
-    } catch {
-      // Signed out meanwhile, or the server is unreachable: try without a token (or fail
-      // to connect and retry later).
-    }
+    const uidNow = () => (this.app.options.adminToken ? undefined
+      : authFor(this.app).currentUser?.uid);
+    let uid;
+    let token;
+    do {  // again if the user changed while the token was fetched
+      uid = uidNow();
+      try {
+        token = await firestoreCredential(this.app, this.badToken);
+      } catch {
+        token = null;  // the refresh failed (and signed out) or the server is unreachable
+      }
+    } while (uid !== uidNow());
     this.connecting = false;
     if (this.ws || this.closed || !this.targets.size) return;
     this.badToken = false;
@@ -1218,7 +1223,7 @@ class Watch {
     }
     const ws = new WebSocketImpl(`${this.app._url.replace(/^http/, 'ws')}/v1/listen`);
     this.ws = ws;
-    this.uid = this.app.options.adminToken ? undefined : authFor(this.app).currentUser?.uid;
+    this.uid = uid;
     this.token = token;
     // A connection that neither opens nor fails within 10 s is given up.
     const openTimer = timer(() => {
@@ -1533,9 +1538,9 @@ class Auth {
     const observer = { state, fn };
     this._observers.add(observer);
     this._ready.then(() => {
-      if (this._observers.has(observer)) fn(this.currentUser);
+      if (this._observers?.has(observer)) fn(this.currentUser);
     });
-    return () => this._observers.delete(observer);
+    return () => this._observers?.delete(observer);
   }
 
   // For the listen connection: called with (uid, idToken) on every sign-in, sign-out and
@@ -1543,11 +1548,11 @@ class Auth {
   _watchToken(fn) {
     const observer = { state: false, fn: (user) => fn(user?.uid, this._session?.idToken ?? null) };
     this._observers.add(observer);
-    return () => this._observers.delete(observer);
+    return () => this._observers?.delete(observer);
   }
 
   _notify(userChanged) {
-    if (!this._initialized) return;
+    if (!this._initialized || !this._observers) return;
     for (const o of [...this._observers]) {
       if (!o.state || userChanged) o.fn(this.currentUser);
     }
@@ -1565,7 +1570,7 @@ class Auth {
       this.currentUser = new User(this, session.user);
     }
     clearTimeout(this._timer);
-    if (session) {
+    if (session && this._observers) {
       this._timer = timer(() => this._refresh().catch(() => {}),
                           Math.max(0, session.expiresAt - Date.now() - REFRESH_MARGIN_MS));
     }
@@ -1668,7 +1673,7 @@ class Auth {
   _delete() {
     clearTimeout(this._timer);
     globalThis.removeEventListener?.('storage', this._onStorage);
-    this._observers.clear();
+    this._observers = null;  // deleted: no more observers or refresh timers
   }
 }
 
