@@ -1235,7 +1235,7 @@ class Watch {
       clearTimeout(openTimer);
       if (this.ws !== ws) return;
       this.open = true;
-      if (token) this.send({ type: 'auth', token });
+      if (this.token) this.send({ type: 'auth', token: this.token });
       for (const t of this.targets.values()) this.sendListen(t);
     };
     ws.onmessage = (event) => {
@@ -1291,8 +1291,8 @@ class Watch {
     if (!this.ws) return;  // the next connection takes the current token
     if (uid !== this.uid) {
       this.reconnectNow();
-    } else if (this.open && token && token !== this.token) {
-      this.token = token;
+    } else if (token && token !== this.token) {
+      this.token = token;  // sent now, or when the connection opens
       this.send({ type: 'auth', token });
     }
   }
