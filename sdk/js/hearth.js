@@ -1499,7 +1499,7 @@ class Auth {
     this._reauth = null;       // {password, until} from reauthenticateWithCredential
     this._initialized = false;  // observers hear nothing before their first call
     this._onStorage = (e) => {
-      if (e.key === this._key) this._reload();
+      if (e.key === this._key) this._reload().catch(() => {});
     };
     globalThis.addEventListener?.('storage', this._onStorage);
     this._ready = this._init();
@@ -1879,6 +1879,9 @@ export class GoogleAuthProvider extends OAuthProvider {
   constructor() { super('google.com'); }
 }
 
+const unsupported = () => new FirebaseError('auth/operation-not-supported-in-this-environment',
+  'sign-in with a provider needs a browser (location, sessionStorage, window.open)');
+
 function oauthStartUrl(auth, provider, redirect) {
   return `${auth.app._url}/v1/auth/oauth/${encodeURIComponent(provider._hearthName)}/start` +
       `?redirect=${encodeURIComponent(redirect)}`;
@@ -1896,6 +1899,7 @@ function returnUrl() {
 // Navigates to the provider; the page comes back with ?code=..., which getRedirectResult
 // (or the next getAuth) exchanges for a session. Never resolves: the page goes away.
 export async function signInWithRedirect(auth, provider) {
+  if (!globalThis.location?.assign || !globalThis.sessionStorage) throw unsupported();
   await auth._ready;
   globalThis.sessionStorage.setItem(REDIRECT_KEY, provider.providerId);
   globalThis.location.assign(oauthStartUrl(auth, provider, returnUrl().href));
@@ -1912,6 +1916,9 @@ export async function getRedirectResult(auth) {
 // which comes back to this page's URL with ?hearth_popup=1&code=...; this page reads the
 // popup's address once it is same-origin again, closes it and exchanges the code.
 export function signInWithPopup(auth, provider) {
+  if (typeof globalThis.open !== 'function' || !globalThis.location) {
+    return Promise.reject(unsupported());
+  }
   const back = returnUrl();
   back.searchParams.set(POPUP_PARAM, '1');
   const popup = globalThis.open?.(oauthStartUrl(auth, provider, back.href), 'hearth-sign-in',

@@ -228,3 +228,13 @@ describe('signInWithPopup', () => {
     assert.equal(auth.currentUser, null);
   });
 });
+
+describe('outside a browser', () => {
+  test('popup and redirect are refused', async () => {
+    const auth = getAuth(newApp(server));
+    await assert.rejects(signInWithPopup(auth, new GoogleAuthProvider()),
+                         { code: 'auth/operation-not-supported-in-this-environment' });
+    await assert.rejects(signInWithRedirect(auth, new GoogleAuthProvider()),
+                         { code: 'auth/operation-not-supported-in-this-environment' });
+  });
+});
