@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import * as sdk from '../hearth.js';
+import { startServer } from './server.mjs';
 
 const read = (name) => readFileSync(new URL(`../${name}`, import.meta.url), 'utf8');
 
@@ -33,4 +34,21 @@ test('package.json', () => {
   assert.equal(pkg.type, 'module');
   assert.equal(pkg.exports['.'].default, './hearth.js');
   assert.equal(pkg.exports['.'].types, './hearth.d.ts');
+});
+
+test('the server serves this very file at /__/hearth/sdk.js', async (t) => {
+  const server = await startServer();
+  try {
+    const response = await fetch(`${server.url}/__/hearth/sdk.js`);
+    const text = await response.text();
+    if (response.status === 404) {
+      t.skip('this hearth binary predates /__/hearth/sdk.js');
+      return;
+    }
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type'), /javascript/, 'module scripts need a JS type');
+    assert.ok(text === read('hearth.js'), 'the served SDK differs from sdk/js/hearth.js: rebuild hearth');
+  } finally {
+    await server.stop();
+  }
 });
