@@ -192,6 +192,13 @@ int RunUsers(const UsersCommand& cmd) {
   return 0;
 }
 
+int RunTriggersDeadLetters(const UsersCommand& cmd, bool clear) {
+  auto body = Call(cmd, clear ? "DELETE" : "GET", "/v1/admin/triggers/dead-letters");
+  if (!body) return 1;
+  std::printf("%s\n", body->c_str());
+  return 0;
+}
+
 int RunKeysRotate(const std::string& project_dir, const std::string& data_dir) {
   ServeFlags flags;
   flags.project_dir = project_dir;

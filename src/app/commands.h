@@ -25,6 +25,10 @@ struct UsersCommand {
 };
 int RunUsers(const UsersCommand& command);
 
+// hearth triggers dead-letters [--clear]: the document-trigger deliveries that gave up
+// (through the running server's admin API; `cmd` gives the project, data dir and url).
+int RunTriggersDeadLetters(const UsersCommand& cmd, bool clear);
+
 // hearth keys rotate: a new ID-token signing key; the old one verifies until its tokens expire.
 int RunKeysRotate(const std::string& project_dir, const std::string& data_dir);
 

@@ -241,11 +241,17 @@ Status ApplyFile(const std::string& text, const Secrets& dotenv, Config& config)
           config.functions.memory_mb = static_cast<int>(n);
         } else if (fkey == "maxQueue") {
           ASSIGN_OR_RETURN(config.functions.max_queue, Int(fvalue, where, 1, 1'000'000));
+        } else if (fkey == "triggerAttempts") {
+          ASSIGN_OR_RETURN(int64_t n, Int(fvalue, where, 1, 100));
+          config.functions.trigger_attempts = static_cast<int>(n);
+        } else if (fkey == "triggerBackoffMs") {
+          ASSIGN_OR_RETURN(config.functions.trigger_backoff_ms, Int(fvalue, where, 1, 3'600'000));
         } else if (fkey == "node") {
           ASSIGN_OR_RETURN(config.functions.node, String(fvalue, where));
         } else {
           return InvalidArgument("hearth.json: unknown key '" + where +
-                                 "' (known: workers, timeoutMs, memoryMb, maxQueue, node)");
+                                 "' (known: workers, timeoutMs, memoryMb, maxQueue, node, "
+                                 "triggerAttempts, triggerBackoffMs)");
         }
       }
     } else if (key == "logRequests") {

@@ -30,6 +30,8 @@ struct FunctionsConfig {
   int memory_mb = 256;  // heap limit per worker
   int64_t max_queue = 1000;
   std::string node = "node";
+  int trigger_attempts = 5;
+  int64_t trigger_backoff_ms = 1000;  // before the 2nd attempt; doubles
 };
 
 struct Config {

@@ -1,5 +1,7 @@
 #include "app/front_handler.h"
 
+#include <thread>
+
 #include "auth/crypto.h"
 #include "base/strings.h"
 #include "model/json.h"
@@ -37,6 +39,9 @@ FrontHandler::FrontHandler(api::ApiHandler& api, FrontOptions options)
 
 void FrontHandler::Handle(const http::Request& request, http::Responder respond) {
   std::string_view path = request.path;
+  if (path == "/v1/admin/triggers/dead-letters" && options_.triggers != nullptr) {
+    return DeadLetters(request, std::move(respond));
+  }
   if (Under(path, "/v1") || path == "/healthz" || path == "/metrics" ||
       path.starts_with("/.well-known/")) {
     return api_.Handle(request, std::move(respond));
@@ -100,6 +105,44 @@ void FrontHandler::Invoke(const http::Request& request, const functions::Route& 
   call.auth_json = AuthJson(*caller);
   call.params = route.params;
   options_.pool->Invoke(std::move(call), std::move(respond));
+}
+
+void FrontHandler::DeadLetters(const http::Request& request, http::Responder respond) {
+  auto caller = api_.Authenticate(request);
+  Status denied;
+  if (!caller.ok()) {
+    denied = caller.status();
+  } else if (!caller->admin) {
+    denied = caller->user != nullptr
+                 ? PermissionDenied("this route needs the admin credential")
+                 : Unauthenticated("missing credentials: send 'Authorization: Bearer <token>'");
+  }
+  if (!denied.ok()) {
+    Response r = Response::Error(denied);
+    r.route = "triggers.dead_letters";
+    return respond(std::move(r));
+  }
+  // Both read or write the store: off the I/O thread.
+  auto* triggers = options_.triggers;
+  bool clear = request.method == http::Method::kDelete;
+  if (!clear && request.method != http::Method::kGet) {
+    Response r = Response::Error(405, Code::kInvalidArgument, "use GET or DELETE");
+    r.headers.emplace_back("Allow", "GET, DELETE");
+    r.route = "triggers.dead_letters";
+    return respond(std::move(r));
+  }
+  std::thread([triggers, clear, respond = std::move(respond)] {
+    Response r;
+    if (clear) {
+      Status s = triggers->ClearDeadLetters();
+      r = s.ok() ? Response::Json(200, R"({"deadLetters":[]})") : Response::Error(s);
+    } else {
+      auto json = triggers->DeadLettersJson();
+      r = json.ok() ? Response::Json(200, std::move(*json)) : Response::Error(json.status());
+    }
+    r.route = "triggers.dead_letters";
+    respond(std::move(r));
+  }).detach();
 }
 
 Response FrontHandler::Sdk(const http::Request& request) const {

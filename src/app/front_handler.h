@@ -1,6 +1,7 @@
 // The server's one HTTP handler: sends each request to the part of Hearth that answers it.
 //
 //   /v1/..., /healthz, /metrics, /.well-known/...   the HTTP API (api/)
+//   /v1/admin/triggers/dead-letters                 document triggers that gave up
 //   /__/hearth/sdk.js                               the JavaScript SDK, compiled in
 //   /api, /api/...                                  HTTP functions (api/*.js in Node.js)
 //   anything else                                   static hosting of public/, whose
@@ -15,6 +16,7 @@
 #include "api/api_handler.h"
 #include "functions/pool.h"
 #include "functions/router.h"
+#include "functions/triggers.h"
 #include "hosting/static_site.h"
 #include "http/message.h"
 
@@ -24,7 +26,8 @@ struct FrontOptions {
   const hosting::StaticSite* site = nullptr;  // nullptr: no hosting
   functions::Router* router = nullptr;        // nullptr: no functions
   functions::Pool* pool = nullptr;
-  std::string_view sdk_js;  // the SDK's source; empty: not served
+  functions::TriggerDispatcher* triggers = nullptr;  // /v1/admin/triggers/dead-letters
+  std::string_view sdk_js;                           // the SDK's source; empty: not served
 };
 
 class FrontHandler final : public http::Handler {
@@ -36,6 +39,7 @@ class FrontHandler final : public http::Handler {
  private:
   void Invoke(const http::Request& request, const functions::Route& route, http::Responder respond);
   http::Response Sdk(const http::Request& request) const;
+  void DeadLetters(const http::Request& request, http::Responder respond);
 
   api::ApiHandler& api_;
   FrontOptions options_;

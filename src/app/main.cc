@@ -55,6 +55,14 @@ int main(int argc, char** argv) {
   users_claims->add_option("uid", users_cmd.target, "The user's uid")->required();
   users_claims->add_option("claims", users_cmd.claims, "e.g. '{\"admin\": true}'")->required();
 
+  // hearth triggers dead-letters
+  bool triggers_clear = false;
+  auto* triggers = app.add_subcommand("triggers", "Document triggers (through the running server)");
+  triggers->require_subcommand(1);
+  auto* dead_letters = users_common(triggers->add_subcommand(
+      "dead-letters", "Print the deliveries that failed every attempt (JSON)"));
+  dead_letters->add_flag("--clear", triggers_clear, "Empty the list");
+
   // hearth keys rotate
   std::string keys_project = ".", keys_data;
   auto* keys = app.add_subcommand("keys", "Manage the ID-token signing keys");
@@ -88,6 +96,9 @@ int main(int argc, char** argv) {
   if (users->parsed()) {
     for (CLI::App* sub : users->get_subcommands()) users_cmd.action = sub->get_name();
     return hearth::app::RunUsers(users_cmd);
+  }
+  if (dead_letters->parsed()) {
+    return hearth::app::RunTriggersDeadLetters(users_cmd, triggers_clear);
   }
   if (keys_rotate->parsed()) return hearth::app::RunKeysRotate(keys_project, keys_data);
   if (rules_test->parsed()) {

@@ -20,6 +20,7 @@
 #include "db/database.h"
 #include "functions/pool.h"
 #include "functions/router.h"
+#include "functions/triggers.h"
 #include "hosting/static_site.h"
 #include "http/server.h"
 #include "model/json.h"
@@ -214,10 +215,17 @@ int RunServe(const ServeFlags& flags) {
   pool_options.memory_mb = config->functions.memory_mb;
   pool_options.max_queue = static_cast<size_t>(config->functions.max_queue);
   auto function_pool = std::make_unique<functions::Pool>(pool_options);
-  FrontHandler front(
-      handler,
-      FrontOptions{
-          .site = &site, .router = &function_routes, .pool = function_pool.get(), .sdk_js = SdkFiles().front().content});
+  auto triggers = std::make_unique<functions::TriggerDispatcher>(
+      database->engine(), *function_pool,
+      functions::TriggerOptions{
+          .triggers_dir = config->project_dir + "/triggers",
+          .max_attempts = config->functions.trigger_attempts,
+          .backoff = std::chrono::milliseconds(config->functions.trigger_backoff_ms)});
+  FrontHandler front(handler, FrontOptions{.site = &site,
+                                           .router = &function_routes,
+                                           .pool = function_pool.get(),
+                                           .triggers = triggers.get(),
+                                           .sdk_js = SdkFiles().front().content});
 
   auto server = std::make_unique<http::Server>(config->server, front, metrics);
   server->SetWebSocketHandler("/v1/listen", *listen_handler);
@@ -253,6 +261,7 @@ int RunServe(const ServeFlags& flags) {
 
   server->Run(/*handle_signals=*/true);
   server.reset();  // closes the listeners' connections before their engine goes
+  triggers.reset();
   function_pool.reset();
   listen_handler.reset();
   listeners.reset();

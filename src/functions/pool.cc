@@ -64,10 +64,20 @@ void AppendPairs(std::string& out, const std::vector<std::pair<std::string, std:
 }
 
 std::string InvokeFrame(uint64_t id, const Invocation& call) {
-  std::string json = "{\"t\":\"invoke\",\"id\":" + std::to_string(id) + ",\"name\":";
+  using Kind = Invocation::Kind;
+  const char* type = call.kind == Kind::kHttp       ? "invoke"
+                     : call.kind == Kind::kDescribe ? "describe"
+                                                    : "trigger";
+  std::string json =
+      "{\"t\":\"" + std::string(type) + "\",\"id\":" + std::to_string(id) + ",\"name\":";
   model::AppendJsonString(json, call.name);
   json += ",\"file\":";
   model::AppendJsonString(json, call.file);
+  if (call.kind == Kind::kTrigger) {
+    json += ",\"event\":";
+    json += call.event_json;
+  }
+  if (call.kind != Kind::kHttp) return Frame(json + "}");
   json += ",\"method\":";
   model::AppendJsonString(json, call.method);
   json += ",\"url\":";

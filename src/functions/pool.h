@@ -43,6 +43,11 @@ struct PoolOptions {
 };
 
 struct Invocation {
+  // kHttp: an HTTP request for an api/ function. kDescribe: load a triggers/ module and
+  // answer {"event": ..., "document": ...} as the body. kTrigger: run a trigger's handler
+  // with `event_json`; an empty 200 when it succeeded.
+  enum class Kind { kHttp, kDescribe, kTrigger };
+  Kind kind = Kind::kHttp;
   std::string name;  // for logs: "users/[id]"
   std::string file;
   uint64_t generation = 0;
@@ -52,6 +57,7 @@ struct Invocation {
   std::string body;
   std::string auth_json = "null";  // req.auth
   std::vector<std::pair<std::string, std::string>> params;
+  std::string event_json;  // kTrigger
 };
 
 // Writes the embedded runtime files into `dir` (created), replacing older copies.

@@ -127,6 +127,13 @@ bool MatchNode(const Router::Node& node, const std::vector<std::string>& segment
   return false;
 }
 
+void Collect(const Router::Node& node, std::vector<Route>& out) {
+  if (node.file) out.push_back(Route{node.file->first, node.file->second, {}, 0});
+  if (node.catch_all) out.push_back(Route{node.catch_all->first, node.catch_all->second, {}, 0});
+  for (const auto& [segment, child] : node.fixed) Collect(*child, out);
+  if (node.param) Collect(*node.param, out);
+}
+
 }  // namespace
 
 Router::Router(std::string api_dir, std::chrono::milliseconds rescan_interval)
@@ -161,6 +168,27 @@ bool Router::Empty() {
   MaybeRescan();
   std::lock_guard lock(mu_);
   return root_ == nullptr;
+}
+
+uint64_t Router::Generation() {
+  MaybeRescan();
+  std::lock_guard lock(mu_);
+  return generation_;
+}
+
+std::vector<Route> Router::All() {
+  MaybeRescan();
+  std::shared_ptr<const Node> root;
+  uint64_t generation;
+  {
+    std::lock_guard lock(mu_);
+    root = root_;
+    generation = generation_;
+  }
+  std::vector<Route> out;
+  if (root != nullptr) Collect(*root, out);
+  for (Route& r : out) r.generation = generation;
+  return out;
 }
 
 std::optional<Route> Router::Match(std::string_view path) {

@@ -43,6 +43,12 @@ class Router {
   // Thread-safe.
   std::optional<Route> Match(std::string_view path);
 
+  // Every function (params empty), after a rescan if due; and the generation.
+  std::vector<Route> All();
+
+  // Changes whenever a file under the folder changes (after a rescan if due).
+  uint64_t Generation();
+
   // True when api/ holds at least one function (after a rescan if due).
   bool Empty();
 

@@ -270,6 +270,43 @@ socket.on('data', (data) => {
 socket.on('end', () => process.exit(0));
 socket.on('error', () => process.exit(0));
 
+// The trigger a module declares (hearth/triggers), or an error saying what is wrong.
+async function loadTrigger(frame) {
+  const mod = await import(pathToFileURL(frame.file).href);
+  const trigger = mod.default;
+  if (trigger?.hearthTrigger !== true) {
+    throw new TypeError(`${frame.name}: the module's default export is not a trigger ` +
+                        `(export default onDocumentCreated('posts/{id}', handler))`);
+  }
+  return trigger;
+}
+
+function done(id, body) {
+  send({ t: 'response', id, status: 200, headers: [],
+         body: Buffer.from(body ?? '', 'utf8').toString('base64') });
+}
+
+async function describe(frame) {
+  try {
+    const trigger = await current.run(frame.name, () => loadTrigger(frame));
+    done(frame.id, JSON.stringify({ event: trigger.event, document: trigger.document }));
+  } catch (e) {
+    send({ t: 'error', id: frame.id, message: String(e?.message ?? e), stack: String(e?.stack ?? e) });
+  }
+}
+
+async function runTrigger(frame) {
+  try {
+    await current.run(frame.name, async () => {
+      const trigger = await loadTrigger(frame);
+      await trigger.handler(frame.event);
+    });
+    done(frame.id);
+  } catch (e) {
+    send({ t: 'error', id: frame.id, message: String(e?.message ?? e), stack: String(e?.stack ?? e) });
+  }
+}
+
 async function dispatch(frame) {
   if (frame.t === 'init') {
     admin = await import('./admin.mjs');
@@ -277,6 +314,10 @@ async function dispatch(frame) {
     send({ t: 'ready' });
   } else if (frame.t === 'invoke') {
     invoke(frame);
+  } else if (frame.t === 'describe') {
+    describe(frame);
+  } else if (frame.t === 'trigger') {
+    runTrigger(frame);
   }
 }
 
