@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything Hearth needs to build, test and benchmark, from Debian 12 packages.
+# Installs everything Hearth needs to build, test and benchmark, from Debian 12 packages
+# (chromium: the browser tests in tests/e2e).
 # Idempotent: does nothing when every package is already installed. Run as root.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libre2-dev libbrotli-dev zlib1g-dev
   clang-14 libclang-rt-14-dev
   wrk curl
+  chromium
 )
 
 missing=()

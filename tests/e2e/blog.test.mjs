@@ -11,16 +11,18 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-
-import { chromium } from 'playwright-core';
 
 import {
   CHROMIUM, CHROMIUM_ARGS, HEARTH_BIN, Hearth, artifactsDir, copyExample, sleep, startMailStub,
   startOidcProvider,
 } from './support.mjs';
+
+const { chromium } = await import('playwright-core').catch(() => {
+  throw new Error('playwright-core is not installed: run scripts/install-e2e.sh');
+});
 
 const MAIL_KEY = `mail-key-${randomBytes(12).toString('hex')}`;
 const OIDC_CLIENT = { clientId: 'blog-e2e-client', clientSecret: `oidc-${randomBytes(8).toString('hex')}` };
@@ -131,6 +133,10 @@ function median(values) {
 }
 
 before(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no browser at ${CHROMIUM}: apt-get install chromium (scripts/install-deps.sh)`);
+  }
+  if (!existsSync(HEARTH_BIN)) throw new Error(`no hearth binary at ${HEARTH_BIN}: set HEARTH_BIN`);
   // The rules' own cases first: a broken rules file fails here, with its table.
   execFileSync(HEARTH_BIN, ['rules', 'test', 'rules.tests.json', '--project', '.'],
                { cwd: join(import.meta.dirname, '../../examples/blog'), stdio: 'pipe' });
@@ -375,6 +381,38 @@ describe('blog example in a browser', () => {
     await screenshot(g, 'grace-signed-in-with-google');
   });
 
+  test('signing out hides the writing parts and keeps the feed live', async () => {
+    const g = pages.grace;
+    await g.getByRole('button', { name: 'Sign out' }).click();
+    await g.getByRole('button', { name: 'Sign in or create an account' }).waitFor();
+    assert.equal(await g.locator('#composer').isVisible(), false);
+    assert.equal(await post(g, 'Grace was here').locator('.edit').isVisible(), false);
+    await publish(pages.ada, 'Seen after signing out', '');
+    await post(g, 'Seen after signing out').waitFor();
+    // Grace signs in again with Google: the same account as before.
+    await g.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const [popup] = await Promise.all([g.waitForEvent('popup'),
+                                       g.getByRole('button', { name: 'Continue with Google' }).click()]);
+    await g.locator('#user-name', { hasText: 'Grace Hopper' }).waitFor();
+    if (!popup.isClosed()) await popup.waitForEvent('close', { timeout: 5000 });
+    await post(g, 'Grace was here').locator('.edit').waitFor();
+  });
+
+  test('a post has its own page (/posts/ID, through the SPA rewrite)', async () => {
+    const v = pages.visitor;
+    const id = await postIdOf(v, 'Hello from Ada #2');
+    await v.goto(`${hearth.url}/posts/${id}`);
+    await feedReady(v);
+    await post(v, 'Hello from Ada #2').waitFor();
+    assert.equal(await v.locator('#feed .post').count(), 1);
+    await v.getByRole('link', { name: '← All posts' }).waitFor();
+    await screenshot(v, 'single-post');
+    await v.goto(`${hearth.url}/posts/no-such-post`);
+    await v.locator('#feed-status', { hasText: 'does not exist' }).waitFor();
+    await v.goto(hearth.url);
+    await feedReady(v);
+  });
+
   test('a reload keeps the session', async () => {
     for (const [name, who] of [['ada', 'Ada'], ['grace', 'Grace Hopper']]) {
       const page = pages[name];
@@ -464,7 +502,23 @@ describe('blog example in a browser', () => {
     await screenshot(phone, 'phone-sign-in');
   });
 
+  test('every form control has a label', async () => {
+    const v = pages.visitor;
+    const unlabelled = await v.evaluate(() => [...document.querySelectorAll('input, textarea, button')]
+      .filter((e) => !e.closest('[aria-hidden="true"]'))
+      .filter((e) => (e.labels?.length ?? 0) === 0 && !e.getAttribute('aria-label') && !e.textContent.trim())
+      .map((e) => e.outerHTML.slice(0, 80)));
+    assert.deepEqual(unlabelled, []);
+  });
+
   test('no page threw an uncaught exception', () => {
     assert.deepEqual(pageErrors, []);
+  });
+
+  test('the server shuts down cleanly after all that (sanitizers included)', async () => {
+    await browser.close();
+    const { code, signal } = await hearth.stop();
+    assert.equal(signal, null);
+    assert.equal(code, 0, `hearth exited with ${code}; its log is in artifacts/hearth.log`);
   });
 });

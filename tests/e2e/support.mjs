@@ -137,22 +137,25 @@ export class Hearth {
 
   output() { return this.log + (this.process?.output ?? ''); }
 
-  // SIGKILL: a crash, nothing flushed or closed politely.
+  // SIGKILL: a crash, nothing flushed or closed politely. Resolves with {code, signal}.
   async kill(signal = 'SIGKILL') {
     const p = this.process;
-    if (!p) return;
+    if (!p) return { code: null, signal: null };
     this.process = null;
     p.child.kill(signal);
     const timer = setTimeout(() => p.child.kill('SIGKILL'), 10000);
-    await p.exited;
+    const exit = await p.exited;
     clearTimeout(timer);
     this.log += p.output;
+    return exit;
   }
 
   stop() { return this.kill('SIGTERM'); }
 }
 
+// tests/e2e/artifacts/, emptied.
 export function artifactsDir() {
+  rmSync(ARTIFACTS, { recursive: true, force: true });
   mkdirSync(ARTIFACTS, { recursive: true });
   return ARTIFACTS;
 }

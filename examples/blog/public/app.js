@@ -382,6 +382,7 @@ function start() {
       return onSnapshot(doc(db, 'posts', single), { includeMetadataChanges: true }, (snapshot) => {
         const had = posts.has(single);
         const type = snapshot.exists() ? (had ? 'modified' : 'added') : (had ? 'removed' : null);
+        document.title = snapshot.exists() ? `${snapshot.get('title')} · Hearth Blog` : 'Hearth Blog';
         apply(snapshot.metadata, type ? [{ type, doc: snapshot }] : [], snapshot.exists() ? [snapshot] : []);
       }, onError);
     }
