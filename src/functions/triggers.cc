@@ -92,11 +92,15 @@ Status TriggerDispatcher::PutMeta(std::string key, std::string value) {
 
 void TriggerDispatcher::Refresh() {
   uint64_t generation = router_.Generation();
-  if (described_ && generation == generation_) return;
+  auto now = std::chrono::steady_clock::now();
+  if (described_ && generation == generation_ && (!retry_ || now < retry_at_)) return;
   described_ = true;
   generation_ = generation;
+  retry_ = false;
   std::vector<Registration> regs;
-  for (const Route& route : router_.All()) {
+  std::vector<Route> routes = router_.All();
+  has_files_ = !routes.empty();
+  for (const Route& route : routes) {
     Invocation call;
     call.kind = Invocation::Kind::kDescribe;
     call.name = "triggers/" + route.name;
@@ -105,6 +109,12 @@ void TriggerDispatcher::Refresh() {
     http::Response r = Run(std::move(call));
     if (r.status != 200) {
       spdlog::error("triggers: {} cannot be loaded (see above); it is not active", route.name);
+      if (r.status != 500) {
+        // The pool could not run it (busy, starting, shutting down): try again soon.
+        // Delivery waits meanwhile, so no change slips past a trigger not yet loaded.
+        retry_ = true;
+        retry_at_ = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      }
       continue;
     }
     simdjson::dom::parser parser;
@@ -237,12 +247,16 @@ void TriggerDispatcher::Loop() {
     if (!Sleep(std::chrono::seconds(1))) return;
   }
 
-  // With no trigger declared, the log is not read; triggers declared later get the
-  // changes from then on.
+  // With no trigger file, the log is not read; triggers added later get the changes from
+  // then on.
   bool skipped = false;
   while (Sleep(std::chrono::milliseconds(0))) {
     Refresh();
-    if (registrations_.empty()) {
+    if (retry_) {
+      if (!Sleep(options_.poll)) return;
+      continue;
+    }
+    if (!has_files_) {
       skipped = true;
       if (!Sleep(options_.poll * 5)) return;
       continue;

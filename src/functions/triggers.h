@@ -79,6 +79,9 @@ class TriggerDispatcher {
   Router router_;
   uint64_t generation_ = 0;
   bool described_ = false;
+  bool has_files_ = false;  // triggers/ holds modules (loadable or not)
+  bool retry_ = false;      // a module could not be described for want of a worker
+  std::chrono::steady_clock::time_point retry_at_{};
   std::vector<Registration> registrations_;
 
   std::mutex mu_;

@@ -186,5 +186,51 @@ export default onDocumentCreated('items/{id}', async (event) => {
   }
 }
 
+// A server killed (SIGKILL) while a trigger runs re-delivers that change after it starts
+// again: the cursor had not moved past it.
+TEST(TriggersRestartTest, ACrashMidDeliveryIsFollowedByRedelivery) {
+  TempDir project;
+  Put(project.path(), "hearth.json", R"({"functions": {"timeoutMs": 8000}})");
+  Put(project.path(), "triggers/twoStep.js", R"(
+import { onDocumentCreated } from 'hearth/triggers';
+import { getFirestore, FieldValue } from 'hearth/admin';
+export default onDocumentCreated('orders/{id}', async (event) => {
+  const db = getFirestore();
+  await db.doc('attempts/' + event.params.id).set({ n: FieldValue.increment(1) }, { merge: true });
+  await new Promise((r) => setTimeout(r, 1500));
+  await db.doc('shipped/' + event.params.id).set({ ok: true });
+});)");
+  auto server = StartServer(project.path());
+  ASSERT_NE(server, nullptr);
+  auto get = [](ServerProcess& s, const std::string& path) {
+    HttpClient c(s.port());
+    return c.Admin("GET", "/v1/documents/" + path);
+  };
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the trigger is loaded
+  {
+    HttpClient c(server->port());
+    ASSERT_EQ(c.Admin("PUT", "/v1/documents/orders/o1", "{}").status, 200);
+  }
+  // Wait until the first attempt is under way, then kill the server mid-delivery.
+  bool started = false;
+  for (int i = 0; i < 100 && !started; ++i) {
+    started = get(*server, "attempts/o1").status == 200;
+    if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(started) << server->Output();
+  server->Signal(SIGKILL);
+  server->Wait();
+  server = StartServer(project.path());
+  ASSERT_NE(server, nullptr);
+  bool shipped = false;
+  for (int i = 0; i < 150 && !shipped; ++i) {
+    shipped = get(*server, "shipped/o1").status == 200;
+    if (!shipped) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(shipped) << server->Output();
+  Json attempts(get(*server, "attempts/o1").body);
+  EXPECT_EQ(attempts.Int("/data/n"), 2) << "one interrupted attempt, one redelivery";
+}
+
 }  // namespace
 }  // namespace hearth::testing
