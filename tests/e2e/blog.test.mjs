@@ -50,6 +50,7 @@ async function screenshot(page, name) {
 // A new browser context (its own cookies and storage: another person) with one page.
 async function openPage(name, options = {}) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, ...options });
+  context.setDefaultTimeout(10000);
   const page = await context.newPage();
   page.on('console', (m) => consoleLines.push(`[${name}] ${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => {
@@ -127,6 +128,21 @@ async function inPage(page, fn, arg) {
 
 const postIdOf = async (page, title) => post(page, title).getAttribute('data-id');
 
+// The tests build on each other: after a failure the rest are skipped, rather than each
+// waiting out its timeouts.
+let broken = null;
+function step(name, fn) {
+  test(name, async (t) => {
+    if (broken) return t.skip(`after the failure of "${broken}"`);
+    try {
+      await fn(t);
+    } catch (e) {
+      broken = name;
+      throw e;
+    }
+  });
+}
+
 function median(values) {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -159,6 +175,13 @@ before(async () => {
   });
   hearth = new Hearth(project.project, project.data);
   await hearth.start();
+  for (const path of ['/', '/__/hearth/sdk.js', '/api/auth-providers']) {
+    const response = await fetch(hearth.url + path);
+    if (!response.ok) {
+      throw new Error(`${HEARTH_BIN} answers ${response.status} to GET ${path}: it does not serve ` +
+                      'the hosting, the SDK and functions this test needs (an old build?)');
+    }
+  }
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 });
 
@@ -173,13 +196,13 @@ after(async () => {
   if (timings.length) {
     const width = Math.max(...timings.map(([what]) => what.length));
     const lines = timings.map(([what, value]) => `  ${what.padEnd(width)}  ${value}`);
-    console.log(['', '  blog e2e timings (ASan build unless HEARTH_BIN says otherwise)',
+    console.log(['', `  blog e2e timings (${HEARTH_BIN})`,
                  `  ${'-'.repeat(width + 12)}`, ...lines, ''].join('\n'));
   }
 });
 
 describe('blog example in a browser', () => {
-  test('a visitor loads the page cold and sees the (empty) live feed', async () => {
+  step('a visitor loads the page cold and sees the (empty) live feed', async () => {
     const page = await openPage('visitor');
     await page.goto(hearth.url);
     await feedReady(page);
@@ -205,7 +228,7 @@ describe('blog example in a browser', () => {
     timings.push(['warm reload: first feed snapshot shown', `${warm.toFixed(0)} ms`]);
   });
 
-  test('A signs up and publishes; B, in another browser, sees each post appear live', async () => {
+  step('A signs up and publishes; B, in another browser, sees each post appear live', async () => {
     const a = await openPage('ada');
     await a.goto(hearth.url);
     await feedReady(a);
@@ -241,7 +264,7 @@ describe('blog example in a browser', () => {
     await screenshot(b, 'bob-sees-posts-live');
   });
 
-  test('B cannot edit or delete A\'s post: the UI hides it and the server refuses it', async () => {
+  step('B cannot edit or delete A\'s post: the UI hides it and the server refuses it', async () => {
     const a = pages.ada;
     const b = pages.bob;
     const title = 'Hello from Ada #1';
@@ -272,7 +295,7 @@ describe('blog example in a browser', () => {
     assert.equal(await post(a, title).locator('.post-link').textContent(), title);
   });
 
-  test('likes count once per person and show up live', async () => {
+  step('likes count once per person and show up live', async () => {
     const a = pages.ada;
     const b = pages.bob;
     const title = 'Hello from Ada #2';
@@ -296,19 +319,32 @@ describe('blog example in a browser', () => {
     await like.click();
     await post(b, title).locator('.like[aria-pressed="false"]').waitFor();
     await post(a, title).locator('.like-count', { hasText: /^1$/ }).waitFor();
+    // Two quick clicks (the second as soon as the button is enabled again): liked, then not.
+    const quick = post(b, 'Hello from Ada #5').locator('.like');
+    await quick.click();
+    await quick.click();
+    await post(a, 'Hello from Ada #5').locator('.like-count', { hasText: /^1$/ }).waitFor();
+    await post(b, 'Hello from Ada #5').locator('.like[aria-pressed="false"] .like-count', { hasText: /^0$/ }).waitFor();
+    await post(a, 'Hello from Ada #5').locator('.like-count', { hasText: /^0$/ }).waitFor();
+    assert.equal(await b.locator('.toast.error').count(), 0);
     await screenshot(b, 'likes');
   });
 
-  test('A edits and deletes her posts; B sees the changes live', async () => {
+  step('A edits and deletes her posts; B sees the changes live', async () => {
     const a = pages.ada;
     const b = pages.bob;
     await post(a, 'Hello from Ada #3').locator('.edit').click();
     const form = a.locator('#feed .edit-form');
     await form.getByLabel('Title').fill('Hello from Ada #3, edited');
-    await form.getByLabel('Post').fill('Better words.');
+    await form.getByLabel('Post').fill('<b>Better</b> words. <img src=x onerror="window.pwned=1">');
     await form.getByRole('button', { name: 'Save' }).click();
-    await post(b, 'Hello from Ada #3, edited').locator('.post-edited').waitFor();
-    assert.equal(await post(b, 'Hello from Ada #3, edited').locator('.post-body').textContent(), 'Better words.');
+    const edited = post(b, 'Hello from Ada #3, edited');
+    await edited.locator('.post-edited').waitFor();
+    // Text stays text.
+    assert.equal(await edited.locator('.post-body').textContent(),
+                 '<b>Better</b> words. <img src=x onerror="window.pwned=1">');
+    assert.equal(await edited.locator('.post-body b, .post-body img').count(), 0);
+    assert.equal(await b.evaluate(() => window.pwned), undefined);
 
     await post(a, 'Hello from Ada #4').locator('.delete').click();
     await a.getByRole('group', { name: 'Confirm deletion' }).getByRole('button', { name: 'Delete' }).click();
@@ -317,7 +353,7 @@ describe('blog example in a browser', () => {
     await screenshot(b, 'bob-after-edit-and-delete');
   });
 
-  test('a signed-out visitor reads but cannot post', async () => {
+  step('a signed-out visitor reads but cannot post', async () => {
     const v = pages.visitor;
     await post(v, 'Hello from Ada #3, edited').waitFor();
     assert.equal(await v.locator('#composer').isVisible(), false);
@@ -335,7 +371,7 @@ describe('blog example in a browser', () => {
     await v.getByRole('dialog').waitFor({ state: 'hidden' });
   });
 
-  test('wrong passwords and taken emails get friendly messages', async () => {
+  step('wrong passwords and taken emails get friendly messages', async () => {
     const v = pages.visitor;
     await v.getByRole('button', { name: 'Sign in', exact: true }).click();
     const dialog = v.getByRole('dialog');
@@ -351,7 +387,7 @@ describe('blog example in a browser', () => {
     await v.keyboard.press('Escape');
   });
 
-  test('Google sign-in through the OpenID Connect test provider', async () => {
+  step('Google sign-in through the OpenID Connect test provider', async () => {
     await provider.control('/control/user', {
       sub: 'google-e2e-grace', email: 'grace@example.com', email_verified: true,
       name: 'Grace Hopper', picture: null,
@@ -381,7 +417,7 @@ describe('blog example in a browser', () => {
     await screenshot(g, 'grace-signed-in-with-google');
   });
 
-  test('signing out hides the writing parts and keeps the feed live', async () => {
+  step('signing out hides the writing parts and keeps the feed live', async () => {
     const g = pages.grace;
     await g.getByRole('button', { name: 'Sign out' }).click();
     await g.getByRole('button', { name: 'Sign in or create an account' }).waitFor();
@@ -398,7 +434,7 @@ describe('blog example in a browser', () => {
     await post(g, 'Grace was here').locator('.edit').waitFor();
   });
 
-  test('a post has its own page (/posts/ID, through the SPA rewrite)', async () => {
+  step('a post has its own page (/posts/ID, through the SPA rewrite)', async () => {
     const v = pages.visitor;
     const id = await postIdOf(v, 'Hello from Ada #2');
     await v.goto(`${hearth.url}/posts/${id}`);
@@ -413,7 +449,7 @@ describe('blog example in a browser', () => {
     await feedReady(v);
   });
 
-  test('a reload keeps the session', async () => {
+  step('a reload keeps the session', async () => {
     for (const [name, who] of [['ada', 'Ada'], ['grace', 'Grace Hopper']]) {
       const page = pages[name];
       await page.reload();
@@ -424,7 +460,7 @@ describe('blog example in a browser', () => {
     assert.equal(await post(pages.ada, 'Hello from Ada #1').locator('.edit').isVisible(), true);
   });
 
-  test('the live feed recovers after the server restarts', async () => {
+  step('the live feed recovers after the server restarts', async () => {
     const a = pages.ada;
     const b = pages.bob;
     await hearth.kill();
@@ -445,7 +481,7 @@ describe('blog example in a browser', () => {
     await screenshot(b, 'after-restart');
   });
 
-  test('the contact form reaches the mail API with the secret, which no page sees', async () => {
+  step('the contact form reaches the mail API with the secret, which no page sees', async () => {
     const b = pages.bob;
     const form = b.locator('#contact-form');
     await form.getByLabel('Your name').fill('Bob');
@@ -490,7 +526,7 @@ describe('blog example in a browser', () => {
     assert.ok(!hearth.output().includes(MAIL_KEY), 'the server log does not hold the key');
   });
 
-  test('the page works at phone width', async () => {
+  step('the page works at phone width', async () => {
     const phone = await openPage('phone', { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
     await phone.goto(hearth.url);
     await feedReady(phone);
@@ -502,7 +538,7 @@ describe('blog example in a browser', () => {
     await screenshot(phone, 'phone-sign-in');
   });
 
-  test('every form control has a label', async () => {
+  step('every form control has a label', async () => {
     const v = pages.visitor;
     const unlabelled = await v.evaluate(() => [...document.querySelectorAll('input, textarea, button')]
       .filter((e) => !e.closest('[aria-hidden="true"]'))
@@ -511,11 +547,11 @@ describe('blog example in a browser', () => {
     assert.deepEqual(unlabelled, []);
   });
 
-  test('no page threw an uncaught exception', () => {
+  step('no page threw an uncaught exception', () => {
     assert.deepEqual(pageErrors, []);
   });
 
-  test('the server shuts down cleanly after all that (sanitizers included)', async () => {
+  step('the server shuts down cleanly after all that (sanitizers included)', async () => {
     await browser.close();
     const { code, signal } = await hearth.stop();
     assert.equal(signal, null);

@@ -55,11 +55,10 @@ function friendly(error) {
   return `Something went wrong${error?.code ? ` (${error.code})` : ''}. Please try again.`;
 }
 
-// Short notes in the corner; errors are announced at once, the rest politely.
+// Short notes in the corner, read out by screen readers (the container is a live region).
 function toast(message, kind = 'info') {
   const box = document.createElement('div');
   box.className = `toast ${kind}`;
-  box.setAttribute('role', kind === 'error' ? 'alert' : 'status');
   const text = document.createElement('span');
   text.textContent = message;
   const close = document.createElement('button');
@@ -534,8 +533,15 @@ function start() {
     try {
       await busy(button, () => batch.commit());
     } catch (e) {
-      toast(friendly(e), 'error');
+      toast(e.code === 'permission-denied' ? 'Your like could not be saved. Reload the page and try again.'
+        : friendly(e), 'error');
+      return;
     }
+    // Until the profile's snapshot arrives, remember the like here, so that a quick second
+    // click undoes it rather than liking twice (which the rules would refuse).
+    const list = (profile?.liked ?? []).filter((p) => p !== id);
+    profile = { ...profile, liked: mine ? list : [...list, id] };
+    renderLike(id);
   }
 
   function startEdit(id) {
