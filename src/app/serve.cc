@@ -174,12 +174,12 @@ int RunServe(const ServeFlags& flags) {
       [&auth_ref,
        admin_token](std::string_view token) -> Result<std::shared_ptr<const realtime::Principal>> {
     if (ConstantTimeEquals(token, admin_token)) {
-      return std::make_shared<const realtime::Principal>(realtime::Principal{"", true, {}});
+      return std::make_shared<const realtime::Principal>(realtime::Principal{"", true, {}, {}});
     }
     ASSIGN_OR_RETURN(auto user, auth_ref.VerifyIdToken(token));
     std::string uid = user->uid;
     return std::make_shared<const realtime::Principal>(
-        realtime::Principal{std::move(uid), false, std::move(user)});
+        realtime::Principal{std::move(uid), false, std::move(user), std::string(token)});
   };
   listen_options.authorize = [&rules](const realtime::Principal* caller,
                                       const realtime::TargetSpec& target) -> Status {

@@ -1,5 +1,6 @@
 #include "realtime/listen_session.h"
 
+#include "base/clock.h"
 #include "model/json.h"
 #include "model/json_view.h"
 #include "model/timestamp.h"
@@ -103,6 +104,7 @@ void ListenSession::OnMessage(std::string_view text) {
       if (auto it = targets_.find(target_id); it != targets_.end()) {
         handle = it->second;
         targets_.erase(it);
+        specs_.erase(target_id);
       }
     }
     if (handle) engine_.Unlisten(*handle);
@@ -119,10 +121,67 @@ Status ListenSession::HandleAuth(const model::JsonView& message) {
   if (!token || !token->is_string()) return InvalidArgument("auth: \"token\" must be a string");
   auto principal = options_.authenticate(token->AsString());
   if (!principal.ok()) return Unauthenticated(principal.status().message());
-  std::lock_guard lock(mu_);
-  // TODO(#6): re-check the connection's targets against the new caller's rules.
-  caller_ = std::move(principal).value();
+  std::shared_ptr<const Principal> caller = std::move(principal).value();
+  // Every target is decided again for the new caller: a different user (or the same one
+  // with other claims) may no longer be allowed what the old token was.
+  std::vector<int64_t> denied;
+  Status why;
+  {
+    std::lock_guard lock(mu_);
+    caller_ = caller;
+    verified_at_ = MonotonicMicros();
+    if (!caller->admin) {
+      for (const auto& [id, spec] : specs_) {
+        if (Status s = options_.authorize(caller.get(), spec); !s.ok()) {
+          denied.push_back(id);
+          why = s;
+        }
+      }
+    }
+  }
+  if (!denied.empty()) EndTargets(denied, why);
   return Status::Ok();
+}
+
+void ListenSession::EndTargets(const std::vector<int64_t>& ids, const Status& status) {
+  std::vector<ListenerEngine::TargetHandle> handles;
+  std::vector<int64_t> ended;
+  {
+    std::lock_guard lock(mu_);
+    for (int64_t id : ids) {
+      auto it = targets_.find(id);
+      if (it == targets_.end()) continue;
+      handles.push_back(it->second);
+      targets_.erase(it);
+      specs_.erase(id);
+      ended.push_back(id);
+    }
+  }
+  for (auto handle : handles) engine_.Unlisten(handle);
+  for (int64_t id : ended) SendError(id, status);
+}
+
+bool ListenSession::CredentialStillValid() {
+  std::shared_ptr<const Principal> caller;
+  {
+    std::lock_guard lock(mu_);
+    if (caller_ == nullptr || caller_->token.empty()) return true;
+    int64_t now = MonotonicMicros();
+    if (now - verified_at_ < 1'000'000) return true;
+    verified_at_ = now;
+    caller = caller_;
+  }
+  if (options_.authenticate(caller->token).ok()) return true;
+  std::vector<int64_t> ids;
+  {
+    std::lock_guard lock(mu_);
+    // A fresh token may have arrived meanwhile.
+    if (caller_ != caller) return true;
+    for (const auto& [id, handle] : targets_) ids.push_back(id);
+  }
+  EndTargets(ids, Unauthenticated("the connection's ID token expired or was revoked; send a "
+                                  "fresh one ({\"type\":\"auth\"}) and listen again"));
+  return false;
 }
 
 Status ListenSession::HandleListen(const model::JsonView& message, int64_t target_id) {
@@ -166,6 +225,7 @@ Status ListenSession::HandleListen(const model::JsonView& message, int64_t targe
     // Reserved first: the first snapshot may arrive before Listen() returns.
     std::lock_guard lock(mu_);
     targets_[target_id] = 0;
+    specs_[target_id] = spec;
   }
   std::weak_ptr<ListenSession> weak = weak_from_this();
   auto handle = engine_.Listen(std::move(spec), [weak, target_id, reset](Result<Snapshot> s) {
@@ -174,6 +234,7 @@ Status ListenSession::HandleListen(const model::JsonView& message, int64_t targe
   std::lock_guard lock(mu_);
   if (!handle.ok()) {
     targets_.erase(target_id);
+    specs_.erase(target_id);
     return handle.status();
   }
   if (auto it = targets_.find(target_id); it != targets_.end()) it->second = *handle;
@@ -186,9 +247,14 @@ void ListenSession::OnSnapshot(int64_t target_id, bool reset, Result<Snapshot> s
     // After an unlisten, a snapshot already queued is dropped. TODO(#6): a target ID
     // reused at once could still receive the old target's last snapshot.
     if (closed_ || !targets_.contains(target_id)) return;
-    if (!snapshot.ok()) targets_.erase(target_id);  // the engine dropped it
+    if (!snapshot.ok()) {
+      targets_.erase(target_id);  // the engine dropped it
+      specs_.erase(target_id);
+    }
   }
   if (!snapshot.ok()) return SendError(target_id, snapshot.status());
+  // No data reaches a caller whose token has expired or was revoked since.
+  if (!CredentialStillValid()) return;
   outbox_->Send(SnapshotJson(target_id, *snapshot, reset && snapshot->first));
 }
 
@@ -198,6 +264,7 @@ void ListenSession::OnClose() {
     std::lock_guard lock(mu_);
     closed_ = true;
     targets.swap(targets_);
+    specs_.clear();
   }
   for (const auto& [id, handle] : targets) engine_.Unlisten(handle);
 }

@@ -26,6 +26,9 @@ struct Principal {
   bool admin = false;  // the admin token: every target allowed, rules bypassed
   // What the authorizer needs (e.g. the verified token's auth::AuthContext).
   std::shared_ptr<const void> context;
+  // The credential it was verified from: checked again (expiry, revocation, a disabled
+  // account) before snapshots are delivered, at most once a second per connection.
+  std::string token;
 };
 
 // Verifies an ID token (or the admin token); an error is answered `unauthenticated`.
@@ -69,6 +72,11 @@ class ListenSession : public std::enable_shared_from_this<ListenSession> {
   Status HandleListen(const model::JsonView& message, int64_t target_id);
   void SendError(std::optional<int64_t> target_id, const Status& status);
   void OnSnapshot(int64_t target_id, bool reset, Result<Snapshot> snapshot);
+  // False when the caller's credential no longer verifies; its targets are then ended
+  // with `unauthenticated`.
+  bool CredentialStillValid();
+  // Ends the targets `ids` with `status` (sent once per target).
+  void EndTargets(const std::vector<int64_t>& ids, const Status& status);
 
   ListenerEngine& engine_;
   const ListenOptions options_;
@@ -77,7 +85,9 @@ class ListenSession : public std::enable_shared_from_this<ListenSession> {
   std::mutex mu_;
   std::shared_ptr<const Principal> caller_;                  // GUARDED_BY(mu_)
   std::map<int64_t, ListenerEngine::TargetHandle> targets_;  // GUARDED_BY(mu_)
-  bool closed_ = false;                                      // GUARDED_BY(mu_)
+  std::map<int64_t, TargetSpec> specs_;                      // GUARDED_BY(mu_): for re-checks
+  int64_t verified_at_ = 0;  // GUARDED_BY(mu_): MonotonicMicros of the last credential check
+  bool closed_ = false;      // GUARDED_BY(mu_)
 };
 
 // {"type":"snapshot",...} as the protocol sends it.

@@ -135,5 +135,45 @@ TEST_F(ListenServerTest, BadCredentialsRefuseTheUpgrade) {
   EXPECT_NE(Connect(), nullptr);
 }
 
+TEST_F(ListenServerTest, ANewTokenRechecksEveryTarget) {
+  auto [uid, token] = SignUp("recheck-a@example.com");
+  auto [other_uid, other_token] = SignUp("recheck-b@example.com");
+  auto ws = Connect("Bearer " + token);
+  ASSERT_NE(ws, nullptr);
+  Write(*ws, R"({"type":"listen","targetId":1,"document":"users/)" + uid + "\"}");
+  EXPECT_TRUE(Contains(Read(*ws), R"({"type":"snapshot","targetId":1)"));
+  Write(*ws, R"({"type":"listen","targetId":2,"query":{"from":"posts"}})");
+  EXPECT_TRUE(Contains(Read(*ws), R"({"type":"snapshot","targetId":2)"));
+  // Another user's token on the same connection: their rules decide, so the first
+  // user's profile target ends; the public one stays.
+  Write(*ws, R"({"type":"auth","token":")" + other_token + "\"}");
+  std::string ended = Read(*ws);
+  EXPECT_TRUE(Contains(ended, R"({"type":"error","targetId":1,"code":"permission-denied")"))
+      << ended;
+  ASSERT_EQ(client_->Admin("PUT", "/v1/documents/users/" + uid, R"({"secret":"s3cr3t"})").status,
+            200);
+  ASSERT_EQ(client_->Admin("PUT", "/v1/documents/posts/recheck", R"({"n":1})").status, 200);
+  std::string next = Read(*ws);
+  EXPECT_TRUE(Contains(next, R"({"type":"snapshot","targetId":2)")) << next;
+  EXPECT_FALSE(Contains(next, "s3cr3t")) << next;
+}
+
+TEST_F(ListenServerTest, ARevokedTokenStopsItsListeners) {
+  auto [uid, token] = SignUp("revoked-listener@example.com");
+  auto ws = Connect("Bearer " + token);
+  ASSERT_NE(ws, nullptr);
+  Write(*ws, R"({"type":"listen","targetId":7,"document":"users/)" + uid + "\"}");
+  EXPECT_TRUE(Contains(Read(*ws), R"({"type":"snapshot","targetId":7)"));
+  // Disabling the account revokes its tokens at once.
+  ASSERT_EQ(client_->Admin("PATCH", "/v1/admin/users/" + uid, R"({"disabled":true})").status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // past the 1 s re-check
+  ASSERT_EQ(client_->Admin("PUT", "/v1/documents/users/" + uid, R"({"after":"revocation"})").status,
+            200);
+  std::string answer = Read(*ws);
+  EXPECT_TRUE(Contains(answer, R"({"type":"error","targetId":7,"code":"unauthenticated")"))
+      << answer;
+  EXPECT_FALSE(Contains(answer, "revocation")) << "data reached a revoked caller: " << answer;
+}
+
 }  // namespace
 }  // namespace hearth::testing
