@@ -44,6 +44,7 @@ const ARTIFACTS = artifactsDir();
 
 async function screenshot(page, name) {
   shot++;
+  await page.evaluate(() => window.scrollTo(0, 0));  // else the sticky header lands mid-page
   await page.screenshot({ path: join(ARTIFACTS, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
 }
 
@@ -526,8 +527,10 @@ describe('blog example in a browser', () => {
     assert.ok(!hearth.output().includes(MAIL_KEY), 'the server log does not hold the key');
   });
 
-  step('the page works at phone width', async () => {
-    const phone = await openPage('phone', { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
+  step('the page works at phone width (in dark mode)', async () => {
+    const phone = await openPage('phone', {
+      viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, colorScheme: 'dark',
+    });
     await phone.goto(hearth.url);
     await feedReady(phone);
     await post(phone, 'After the restart').waitFor();
