@@ -28,10 +28,19 @@ function spawnUntil(command, args, { env, ready, timeoutMs = 20000, name }) {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   const state = { child, output: '' };
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => {
-    children.delete(child);
-    resolve({ code, signal });
-  }));
+  let spawnError = null;
+  const exited = new Promise((resolve) => {
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal });
+    });
+    // Not started at all (no such file, not executable: a build in progress?).
+    child.once('error', (e) => {
+      spawnError = e;
+      children.delete(child);
+      resolve({ code: null, signal: null });
+    });
+  });
   state.exited = exited;
   state.match = new Promise((resolve, reject) => {
     const onData = (chunk) => {
@@ -41,8 +50,9 @@ function spawnUntil(command, args, { env, ready, timeoutMs = 20000, name }) {
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    exited.then(({ code, signal }) => reject(new Error(
-      `${name} exited (${code ?? signal}) before it was ready:\n${state.output}`)));
+    exited.then(({ code, signal }) => reject(new Error(spawnError
+      ? `${name} (${command}) cannot start: ${spawnError.message}`
+      : `${name} exited (${code ?? signal}) before it was ready:\n${state.output}`)));
     setTimeout(() => reject(new Error(`${name} not ready in ${timeoutMs} ms:\n${state.output}`)),
                timeoutMs).unref();
   });
