@@ -155,8 +155,12 @@ before(async () => {
   }
   if (!existsSync(HEARTH_BIN)) throw new Error(`no hearth binary at ${HEARTH_BIN}: set HEARTH_BIN`);
   // The rules' own cases first: a broken rules file fails here, with its table.
-  execFileSync(HEARTH_BIN, ['rules', 'test', 'rules.tests.json', '--project', '.'],
-               { cwd: join(import.meta.dirname, '../../examples/blog'), stdio: 'pipe' });
+  try {
+    execFileSync(HEARTH_BIN, ['rules', 'test', 'rules.tests.json', '--project', '.'],
+                 { cwd: join(import.meta.dirname, '../../examples/blog'), stdio: 'pipe' });
+  } catch (e) {
+    throw new Error(`hearth rules test rules.tests.json failed:\n${e.stdout ?? ''}${e.stderr ?? e.message}`);
+  }
   provider = await startOidcProvider(OIDC_CLIENT);
   mail = await startMailStub();
   project = copyExample('blog', {
