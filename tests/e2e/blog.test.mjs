@@ -11,12 +11,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  CHROMIUM, CHROMIUM_ARGS, HEARTH_BIN, Hearth, artifactsDir, copyExample, sleep, startMailStub,
+  CHROMIUM, CHROMIUM_ARGS, HEARTH_BIN, Hearth, artifactsDir, copyExample, startMailStub,
   startOidcProvider,
 } from './support.mjs';
 

@@ -170,4 +170,3 @@ export function artifactsDir() {
   return ARTIFACTS;
 }
 
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
