@@ -192,6 +192,8 @@ int RunServe(const ServeFlags& flags) {
     if (target.document) document = target.document->ToString();
     return api::CheckListen(*access, document, target.query ? &*target.query : nullptr);
   };
+  auto listen_stream_handler =
+      std::make_unique<realtime::ListenEventStreamHandler>(*listeners, listen_options);
   auto listen_handler =
       std::make_unique<realtime::ListenHandler>(*listeners, std::move(listen_options));
 
@@ -229,6 +231,7 @@ int RunServe(const ServeFlags& flags) {
 
   auto server = std::make_unique<http::Server>(config->server, front, metrics);
   server->SetWebSocketHandler("/v1/listen", *listen_handler);
+  server->SetEventStreamHandler("/v1/listen/sse", *listen_stream_handler);
   if (Status s = server->Start(); !s.ok()) return Fail(s);
 
   std::string host = config->server.host;
@@ -264,6 +267,7 @@ int RunServe(const ServeFlags& flags) {
   triggers.reset();
   function_pool.reset();
   listen_handler.reset();
+  listen_stream_handler.reset();
   listeners.reset();
   spdlog::info("closing the store");
   auth_service->reset();  // finishes sign-ins in flight while the store still takes writes

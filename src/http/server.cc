@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/strings.h"
+#include "http/event_stream_session.h"
 #include "http/websocket_session.h"
 
 namespace hearth::http {
@@ -344,6 +345,12 @@ class Server::Impl {
             co_await ServeWebSocket(stream, state, parser, request, start);
         if (!refused) co_return;  // it was a WebSocket, now closed
         response = std::move(*refused);
+      } else if (event_stream_handler_ != nullptr && request.path == event_stream_path_ &&
+                 request.method == Method::kGet) {
+        std::optional<Response> refused =
+            co_await ServeEventStream(stream, state, request, origin, start);
+        if (!refused) co_return;  // the stream ended, and with it the connection
+        response = std::move(*refused);
       } else if (request.method == Method::kOptions &&
                  msg.find(bhttp::field::access_control_request_method) != msg.end()) {
         response = Preflight(origin, msg.base());
@@ -400,6 +407,37 @@ class Server::Impl {
     co_await session->Run(ws, parser.release(), **connection);
     std::lock_guard lock(sessions_mu_);
     state.websocket.reset();
+    co_return std::nullopt;
+  }
+
+  // A GET of the event-stream path: the handler's session as Server-Sent Events until it
+  // ends (nullopt), or the refusal to answer over HTTP.
+  asio::awaitable<std::optional<Response>> ServeEventStream(beast::tcp_stream& stream,
+                                                            SessionState& state,
+                                                            const Request& request,
+                                                            std::string_view origin,
+                                                            int64_t start) {
+    auto session = std::make_shared<detail::SseSession>(stream.get_executor(),
+                                                        options_.websocket_send_queue_bytes);
+    auto connection = event_stream_handler_->OnOpen(request, session);
+    if (!connection.ok()) {
+      Response refusal = Response::Error(connection.status());
+      refusal.route = "eventstream.open";
+      co_return refusal;
+    }
+    metrics_.RecordRequest("eventstream.open", 200, MonotonicMicros() - start);
+    if (options_.log_requests) spdlog::info("GET {} 200 (event stream)", request.path);
+    std::string head =
+        "HTTP/1.1 200 OK\r\nServer: hearth\r\nContent-Type: text/event-stream\r\n"
+        "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n";
+    if (OriginAllowed(origin) && origin.find_first_of("\r\n") == std::string_view::npos) {
+      head += "Access-Control-Allow-Origin: " + std::string(origin) + "\r\nVary: Origin\r\n";
+    }
+    head += "\r\n";
+    if (stopping_) session->Close(kCloseGoingAway, "server shutting down");
+    co_await session->Run(stream, std::move(head), **connection);
+    boost::system::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     co_return std::nullopt;
   }
 
@@ -479,6 +517,8 @@ class Server::Impl {
   // Set before Run().
   std::string websocket_path_;
   WebSocketHandler* websocket_handler_ = nullptr;
+  std::string event_stream_path_;
+  WebSocketHandler* event_stream_handler_ = nullptr;
 };
 
 Server::Server(ServerOptions options, Handler& handler, Metrics& metrics)
@@ -491,6 +531,11 @@ void Server::Shutdown() { impl_->Shutdown(); }
 void Server::SetWebSocketHandler(std::string path, WebSocketHandler& handler) {
   impl_->websocket_path_ = std::move(path);
   impl_->websocket_handler_ = &handler;
+}
+
+void Server::SetEventStreamHandler(std::string path, WebSocketHandler& handler) {
+  impl_->event_stream_path_ = std::move(path);
+  impl_->event_stream_handler_ = &handler;
 }
 
 }  // namespace hearth::http

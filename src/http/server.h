@@ -51,6 +51,10 @@ class Server {
   // Upgrade requests to `path` go to `handler` (which must outlive the server); other
   // requests to `path` get 426. REQUIRES: before Run().
   void SetWebSocketHandler(std::string path, WebSocketHandler& handler);
+  // GET requests to `path` become Server-Sent Events streams served by `handler` (which
+  // must outlive the server): each Send() of its session is one `data:` event; OnMessage
+  // is never called (the client cannot send). REQUIRES: before Run().
+  void SetEventStreamHandler(std::string path, WebSocketHandler& handler);
 
   // Binds and listens. After this, port() is the bound port.
   Status Start();

@@ -7,6 +7,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "api/api_test_util.h"
+#include "base/strings.h"
 
 namespace hearth::testing {
 namespace {
@@ -173,6 +174,75 @@ TEST_F(ListenServerTest, ARevokedTokenStopsItsListeners) {
   EXPECT_TRUE(Contains(answer, R"({"type":"error","targetId":7,"code":"unauthenticated")"))
       << answer;
   EXPECT_FALSE(Contains(answer, "revocation")) << "data reached a revoked caller: " << answer;
+}
+
+// Reads from `fd` until `needle` has arrived (or 5 s pass); returns everything read.
+std::string ReadUntil(int fd, std::string_view needle, std::string& buffer) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (buffer.find(needle) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    char chunk[4096];
+    ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n <= 0) break;
+    buffer.append(chunk, static_cast<size_t>(n));
+  }
+  return buffer;
+}
+
+TEST_F(ListenServerTest, ServerSentEventsCarryTheSameSnapshots) {
+  ASSERT_EQ(client_->Admin("PUT", "/v1/documents/posts/sse1", R"({"n":1})").status, 200);
+  int fd = client_->Connect();
+  ASSERT_GE(fd, 0);
+  std::string request =
+      "GET /v1/listen/sse?query=" + PercentEncode(R"({"from":"posts","where":[["n",">=",1]]})") +
+      " HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  std::string got;
+  ReadUntil(fd, "}\n\n", got);  // the headers and the first event
+  EXPECT_NE(got.find("HTTP/1.1 200"), std::string::npos) << got;
+  EXPECT_NE(got.find("Content-Type: text/event-stream"), std::string::npos) << got;
+  EXPECT_NE(
+      got.find(R"(data: {"type":"snapshot","targetId":1,"changes":[{"type":"added","id":"sse1")"),
+      std::string::npos)
+      << got;
+  got.clear();
+  ASSERT_EQ(client_->Admin("PUT", "/v1/documents/posts/sse2", R"({"n":5})").status, 200);
+  ReadUntil(fd, "}\n\n", got);
+  EXPECT_NE(
+      got.find(R"(data: {"type":"snapshot","targetId":1,"changes":[{"type":"added","id":"sse2")"),
+      std::string::npos)
+      << got;
+  ::close(fd);
+  // The server notices the client leaving and keeps serving.
+  EXPECT_EQ(client_->Request("GET", "/healthz").status, 200);
+}
+
+TEST_F(ListenServerTest, ServerSentEventsRefuseBadRequestsOverHttp) {
+  auto none = client_->Request("GET", "/v1/listen/sse");
+  EXPECT_EQ(none.status, 400);
+  EXPECT_TRUE(IsErrorBody(none, "invalid-argument"));
+  auto denied =
+      client_->Request("GET", "/v1/listen/sse?query=" + PercentEncode(R"({"from":"secrets"})"));
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_TRUE(IsErrorBody(denied, "permission-denied"));
+  auto bad_token = client_->Request("GET", "/v1/listen/sse?document=posts/a&token=nope");
+  EXPECT_EQ(bad_token.status, 401);
+  EXPECT_TRUE(IsErrorBody(bad_token, "unauthenticated"));
+  auto bad_query = client_->Request("GET", "/v1/listen/sse?query=%7Bnot-json");
+  EXPECT_EQ(bad_query.status, 400);
+  auto [uid, token] = SignUp("sse-owner@example.com");
+  // EventSource cannot set headers: the token may come as a parameter.
+  int fd = client_->Connect();
+  ASSERT_GE(fd, 0);
+  std::string request = "GET /v1/listen/sse?document=users/" + uid + "&token=" + token +
+                        " HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  std::string got;
+  ReadUntil(fd, "}\n\n", got);
+  EXPECT_NE(got.find(R"(data: {"type":"snapshot","targetId":1,"changes":[])"), std::string::npos)
+      << got;
+  ::close(fd);
 }
 
 }  // namespace
