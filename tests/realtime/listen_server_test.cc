@@ -23,6 +23,9 @@ service cloud.firestore {
     match /posts/{postId} {
       allow read: if true;
     }
+    match /feed/{id} {
+      allow read: if true;
+    }
     match /users/{userId} {
       allow read: if request.auth != null && request.auth.uid == userId;
     }
@@ -191,11 +194,11 @@ std::string ReadUntil(int fd, std::string_view needle, std::string& buffer) {
 }
 
 TEST_F(ListenServerTest, ServerSentEventsCarryTheSameSnapshots) {
-  ASSERT_EQ(client_->Admin("PUT", "/v1/documents/posts/sse1", R"({"n":1})").status, 200);
+  ASSERT_EQ(client_->Admin("PUT", "/v1/documents/feed/sse1", R"({"n":1})").status, 200);
   int fd = client_->Connect();
   ASSERT_GE(fd, 0);
   std::string request =
-      "GET /v1/listen/sse?query=" + PercentEncode(R"({"from":"posts","where":[["n",">=",1]]})") +
+      "GET /v1/listen/sse?query=" + PercentEncode(R"({"from":"feed","where":[["n",">=",1]]})") +
       " HTTP/1.1\r\nHost: x\r\n\r\n";
   ASSERT_EQ(::write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
   std::string got;
@@ -207,7 +210,7 @@ TEST_F(ListenServerTest, ServerSentEventsCarryTheSameSnapshots) {
       std::string::npos)
       << got;
   got.clear();
-  ASSERT_EQ(client_->Admin("PUT", "/v1/documents/posts/sse2", R"({"n":5})").status, 200);
+  ASSERT_EQ(client_->Admin("PUT", "/v1/documents/feed/sse2", R"({"n":5})").status, 200);
   ReadUntil(fd, "}\n\n", got);
   EXPECT_NE(
       got.find(R"(data: {"type":"snapshot","targetId":1,"changes":[{"type":"added","id":"sse2")"),
