@@ -1887,6 +1887,44 @@ function oauthStartUrl(auth, provider, redirect) {
       `?redirect=${encodeURIComponent(redirect)}`;
 }
 
+// Asks the server whether the sign-in at `url` (its start URL) can begin, before a popup or
+// the page goes there: otherwise a refusal (unknown provider, redirect not on the allow-list)
+// leaves the user on the server's JSON and the promise pending. The start URL is fetched
+// without following its redirect to the provider: a redirect (opaque in browsers) means
+// yes; the state it stores on the server is never used and expires.
+async function checkOAuthStart(auth, url) {
+  let response;
+  try {
+    response = await auth.app._fetch(url, { redirect: 'manual' });
+  } catch (e) {
+    throw new FirebaseError('auth/network-request-failed', `cannot reach ${auth.app._url}: ${e.message}`);
+  }
+  if (response.type === 'opaqueredirect' || response.ok ||
+      (response.status >= 300 && response.status < 400)) {
+    return;
+  }
+  let error = null;
+  try {
+    error = JSON.parse(await response.text())?.error;
+  } catch {
+    // Not JSON (a proxy's page): the status decides below.
+  }
+  const serverCode = error?.code ?? STATUS_CODES[response.status] ?? 'unknown';
+  const message = error?.message ?? `HTTP ${response.status} from the sign-in start`;
+  let code = 'internal-error';
+  if (serverCode === 'not-found') {
+    code = 'operation-not-allowed';  // no such provider in hearth.json
+  } else if (serverCode === 'permission-denied' ||
+             (serverCode === 'invalid-argument' && /redirect/.test(message))) {
+    code = 'unauthorized-domain';  // this page is not on auth.redirectAllowList
+  } else if (serverCode === 'unavailable') {
+    code = 'network-request-failed';
+  }
+  const mapped = new FirebaseError(`auth/${code}`, message);
+  mapped.customData = { serverCode };
+  throw mapped;
+}
+
 // This page's URL without the parameters a sign-in adds (it must be on the server's
 // auth.redirectAllowList; by default the server's own URL).
 function returnUrl() {
@@ -1901,8 +1939,10 @@ function returnUrl() {
 export async function signInWithRedirect(auth, provider) {
   if (!globalThis.location?.assign || !globalThis.sessionStorage) throw unsupported();
   await auth._ready;
+  const start = oauthStartUrl(auth, provider, returnUrl().href);
+  await checkOAuthStart(auth, start);
   globalThis.sessionStorage.setItem(REDIRECT_KEY, provider.providerId);
-  globalThis.location.assign(oauthStartUrl(auth, provider, returnUrl().href));
+  globalThis.location.assign(start);
   return new Promise(() => {});
 }
 
@@ -1912,39 +1952,53 @@ export async function getRedirectResult(auth) {
   return auth._redirect ?? null;
 }
 
-// Opens the sign-in in a popup (synchronously, so the browser sees the user's click),
-// which comes back to this page's URL with ?hearth_popup=1&code=...; this page reads the
-// popup's address once it is same-origin again, closes it and exchanges the code.
+// Opens a popup at once (synchronously, so the browser sees the user's click), blank until
+// the server agrees the sign-in can start (checkOAuthStart; a refusal closes it); then sends
+// it to the start URL. It comes back to this page's URL with ?hearth_popup=1&code=...; this
+// page reads the popup's address once it is same-origin again, closes it and exchanges the
+// code.
 export function signInWithPopup(auth, provider) {
   if (typeof globalThis.open !== 'function' || !globalThis.location) {
     return Promise.reject(unsupported());
   }
   const back = returnUrl();
   back.searchParams.set(POPUP_PARAM, '1');
-  const popup = globalThis.open?.(oauthStartUrl(auth, provider, back.href), 'hearth-sign-in',
-                                  'popup,width=500,height=650');
+  const start = oauthStartUrl(auth, provider, back.href);
+  const popup = globalThis.open('about:blank', 'hearth-sign-in', 'popup,width=500,height=650');
   if (!popup) {
     return Promise.reject(new FirebaseError('auth/popup-blocked', 'the browser blocked the popup'));
   }
   return new Promise((resolve, reject) => {
+    let done = false;
+    const finish = (error, params) => {
+      if (done) return;
+      done = true;
+      clearInterval(poll);
+      if (error) reject(error);
+      else resolve(params);
+    };
     const poll = setInterval(() => {
       let url = null;
       try {
         url = new URL(popup.location.href);
       } catch {
-        // On the provider's origin (unreadable) or about:blank.
+        // On the provider's origin (unreadable).
       }
       if (url && url.origin === back.origin && url.pathname === back.pathname &&
           url.searchParams.has(POPUP_PARAM) &&
           (url.searchParams.has('code') || url.searchParams.has('error'))) {
-        clearInterval(poll);
         popup.close();
-        resolve(url.searchParams);
+        finish(null, url.searchParams);
       } else if (popup.closed) {
-        clearInterval(poll);
-        reject(new FirebaseError('auth/popup-closed-by-user', 'the popup was closed'));
+        finish(new FirebaseError('auth/popup-closed-by-user', 'the popup was closed'));
       }
     }, 100);
+    checkOAuthStart(auth, start).then(() => {
+      if (!done && !popup.closed) popup.location.replace(start);
+    }, (e) => {
+      popup.close();
+      finish(e);
+    });
   }).then(async (params) => {
     if (params.get('error')) throw redirectError(params.get('error'));
     await auth._ready;

@@ -76,14 +76,20 @@ function fakeBrowser(href) {
 }
 
 // A popup whose address is unreadable (cross-origin) until it comes back to the app.
+// page.opened: what window.open was given; popup.visited: where the opener sent it since.
 function fakePopup(page) {
   const popup = {
     closed: false,
     url: null,  // where it is; readable only once on the app's origin
+    visited: [],
     location: {
       get href() {
         if (!popup.url?.startsWith('http://app.test/')) throw new Error('SecurityError: cross-origin');
         return popup.url;
+      },
+      replace(url) {
+        popup.visited.push(url);
+        popup.url = url;
       },
     },
     close() { popup.closed = true; },
@@ -94,6 +100,13 @@ function fakePopup(page) {
     return popup;
   };
   return popup;
+}
+
+// Resolves once `check` is true (polled), or fails after `ms`.
+async function until(check, ms = 3000) {
+  for (const end = Date.now() + ms; !check(); await sleep(10)) {
+    if (Date.now() > end) throw new Error('timed out');
+  }
 }
 
 before(async () => {
@@ -118,11 +131,18 @@ after(async () => {
 describe('providers', () => {
   test('provider IDs map to Hearth provider names', async () => {
     const page = fakeBrowser('http://app.test/a');
-    const auth = getAuth(newApp(server));
+    // The test server has no provider "google": a fetch that answers as if it had.
+    const asked = [];
+    const fetch = async (url, init) => {
+      asked.push([url, init.redirect]);
+      return new Response(null, { status: 302, headers: { Location: 'https://accounts.google.com/' } });
+    };
+    const auth = getAuth(newApp(server, { fetch }));
     signInWithRedirect(auth, new GoogleAuthProvider().addScope('email'));
-    await sleep(20);
-    assert.equal(page.assigned[0],
-                 `${server.url}/v1/auth/oauth/google/start?redirect=${encodeURIComponent('http://app.test/a')}`);
+    await until(() => page.assigned.length > 0);
+    const start = `${server.url}/v1/auth/oauth/google/start?redirect=${encodeURIComponent('http://app.test/a')}`;
+    assert.deepEqual(page.assigned, [start]);
+    assert.deepEqual(asked, [[start, 'manual']], 'checked first, without following the redirect');
     assert.equal(GoogleAuthProvider.PROVIDER_ID, 'google.com');
     assert.equal(GoogleAuthProvider.credentialFromResult({}), null);
     assert.equal(new OAuthProvider('oidc.corp')._hearthName, 'corp');
@@ -137,7 +157,7 @@ describe('signInWithRedirect', () => {
     const auth = getAuth(first);
     assert.equal(await getRedirectResult(auth), null, 'no redirect sign-in under way');
     signInWithRedirect(auth, new OAuthProvider('oidc.test'));
-    await sleep(20);
+    await until(() => page.assigned.length > 0);
     const start = page.assigned[0];
     assert.equal(start, `${server.url}/v1/auth/oauth/test/start?redirect=${encodeURIComponent(APP_PAGE)}`);
     const back = await browse(start);
@@ -169,7 +189,7 @@ describe('signInWithRedirect', () => {
     const page = fakeBrowser(APP_PAGE);
     const first = newApp(server);
     signInWithRedirect(getAuth(first), new OAuthProvider('oidc.test'));
-    await sleep(20);
+    await until(() => page.assigned.length > 0);
     const back = await browse(page.assigned[0]);
     assert.match(back, /error=access_denied/);
     await deleteApp(first);
@@ -184,7 +204,7 @@ describe('signInWithRedirect', () => {
     const page = fakeBrowser(APP_PAGE);
     const first = newApp(server);
     signInWithRedirect(getAuth(first), new OAuthProvider('oidc.test'));
-    await sleep(20);
+    await until(() => page.assigned.length > 0);
     const back = await browse(page.assigned[0]);
     const code = new URL(back).searchParams.get('code');
     const exchange = () => fetch(`${server.url}/v1/auth/oauth/exchange`, { method: 'POST', body: JSON.stringify({ code }) });
@@ -204,11 +224,14 @@ describe('signInWithPopup', () => {
     const popup = fakePopup(page);
     const auth = getAuth(newApp(server));
     const pending = signInWithPopup(auth, new OAuthProvider('oidc.test'));
-    assert.equal(page.opened.length, 1, 'opened at once, within the click');
+    assert.deepEqual(page.opened, ['about:blank'], 'opened at once, within the click');
     const back = new URL(APP_PAGE);
     back.searchParams.set('hearth_popup', '1');
-    assert.equal(page.opened[0], `${server.url}/v1/auth/oauth/test/start?redirect=${encodeURIComponent(back.href)}`);
-    popup.url = await browse(page.opened[0]);
+    await until(() => popup.visited.length > 0);
+    assert.deepEqual(popup.visited,
+                     [`${server.url}/v1/auth/oauth/test/start?redirect=${encodeURIComponent(back.href)}`],
+                     'sent to the start once the server agreed');
+    popup.url = await browse(popup.visited[0]);
     const result = await pending;
     assert.equal(result.user.email, 'popup@example.com');
     assert.equal(auth.currentUser, result.user);
@@ -223,9 +246,76 @@ describe('signInWithPopup', () => {
     const pending = signInWithPopup(auth, new OAuthProvider('oidc.test'));
     popup.closed = true;
     await assert.rejects(pending, { code: 'auth/popup-closed-by-user' });
+    await sleep(50);
+    assert.deepEqual(popup.visited, [], 'a closed popup is not sent on');
     globalThis.open = () => null;
     await assert.rejects(signInWithPopup(auth, new OAuthProvider('oidc.test')), { code: 'auth/popup-blocked' });
     assert.equal(auth.currentUser, null);
+  });
+});
+
+// Regression: a refused start (no such provider, redirect not allowed) used to leave the
+// popup (or the page) on the server's JSON, the promise pending until the popup was closed.
+describe('a sign-in the server refuses to start', () => {
+  test('an unknown provider: the popup closes, auth/operation-not-allowed', async () => {
+    const page = fakeBrowser(APP_PAGE);
+    const popup = fakePopup(page);
+    const auth = getAuth(newApp(server));
+    const pending = signInWithPopup(auth, new GoogleAuthProvider());  // not in hearth.json
+    assert.deepEqual(page.opened, ['about:blank'], 'opened at once, within the click');
+    const error = await pending.then(() => null, (e) => e);
+    assert.equal(error?.code, 'auth/operation-not-allowed');
+    assert.match(error.message, /no sign-in provider named 'google'/);
+    assert.equal(error.customData.serverCode, 'not-found');
+    assert.equal(popup.closed, true);
+    assert.deepEqual(popup.visited, [], 'never sent to the refused start');
+    assert.equal(auth.currentUser, null);
+  });
+
+  test('an unknown provider: the page does not navigate', async () => {
+    const page = fakeBrowser(APP_PAGE);
+    const auth = getAuth(newApp(server));
+    await assert.rejects(signInWithRedirect(auth, new OAuthProvider('oidc.nosuch')),
+                         { code: 'auth/operation-not-allowed' });
+    assert.deepEqual(page.assigned, []);
+    assert.equal(page.storage.size, 0, 'no redirect marker left behind');
+    assert.equal(await getRedirectResult(auth), null);
+  });
+
+  test('a page not on the redirect allow-list: auth/unauthorized-domain', async () => {
+    const page = fakeBrowser('http://elsewhere.test/page');
+    const popup = fakePopup(page);
+    const auth = getAuth(newApp(server));
+    const error = await signInWithPopup(auth, new OAuthProvider('oidc.test')).then(() => null, (e) => e);
+    assert.equal(error?.code, 'auth/unauthorized-domain');
+    assert.match(error.message, /allow-list/);
+    assert.equal(popup.closed, true);
+    assert.deepEqual(popup.visited, []);
+    await assert.rejects(signInWithRedirect(auth, new OAuthProvider('oidc.test')),
+                         { code: 'auth/unauthorized-domain' });
+    assert.deepEqual(page.assigned, []);
+  });
+
+  test('other refusals: auth/internal-error with the server\'s message; unreachable', async () => {
+    const page = fakeBrowser(APP_PAGE);
+    let answer;
+    const fetch = async () => answer();
+    const auth = getAuth(newApp(server, { fetch }));
+    answer = () => new Response('{"error":{"code":"internal","message":"the disk is full"}}',
+                                { status: 500, headers: { 'Content-Type': 'application/json' } });
+    let popup = fakePopup(page);
+    await assert.rejects(signInWithPopup(auth, new OAuthProvider('oidc.test')),
+                         { code: 'auth/internal-error', message: 'the disk is full' });
+    assert.equal(popup.closed, true);
+    answer = () => new Response('<html>Bad Gateway</html>', { status: 502 });
+    await assert.rejects(signInWithRedirect(auth, new OAuthProvider('oidc.test')),
+                         { code: 'auth/internal-error', message: /HTTP 502/ });
+    answer = () => { throw new TypeError('fetch failed'); };
+    popup = fakePopup(page);
+    await assert.rejects(signInWithPopup(auth, new OAuthProvider('oidc.test')),
+                         { code: 'auth/network-request-failed' });
+    assert.equal(popup.closed, true);
+    assert.deepEqual(page.assigned, []);
   });
 });
 
