@@ -257,6 +257,21 @@ void HandleAuth(AuthService& auth, const Request& request, std::string_view endp
     return HandleSignedIn(auth, request, endpoint, caller, reply);
   }
   if (endpoint.starts_with("oauth/")) return HandleOAuth(auth, request, endpoint.substr(6), reply);
+  if (endpoint == "providers") {
+    // What a sign-in page may offer: the configured OpenID Connect providers.
+    if (request.method != Method::kGet && request.method != Method::kHead) {
+      return reply(MethodNotAllowed(request, "GET, HEAD", reply.route));
+    }
+    std::string json = R"({"password":true,"anonymous":true,"providers":[)";
+    auto names = auth.ProviderNames();
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (i > 0) json += ',';
+      json += R"({"name":)";
+      model::AppendJsonString(json, names[i]);
+      json += '}';
+    }
+    return reply(http::Response::Json(200, json + "]}"));
+  }
   if (request.method != Method::kPost &&
       (endpoint == "signUp" || endpoint == "signInWithPassword" ||
        endpoint == "signInAnonymously" || endpoint == "token" || endpoint == "signOut" ||

@@ -46,6 +46,16 @@ void FrontHandler::Handle(const http::Request& request, http::Responder respond)
       path.starts_with("/.well-known/")) {
     return api_.Handle(request, std::move(respond));
   }
+  // A credential is verified on every route, static ones too: a bad one is 401 whatever
+  // the path (functions check it in Invoke).
+  if (!Under(path, "/api") && !request.Header("Authorization").empty()) {
+    if (auto caller = api_.Authenticate(request); !caller.ok()) {
+      Response r = Response::Error(caller.status());
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      r.route = "unauthenticated";
+      return respond(std::move(r));
+    }
+  }
   if (path == "/__/hearth/sdk.js" && !options_.sdk_js.empty()) return respond(Sdk(request));
   if (Under(path, "/api") && options_.router != nullptr) {
     std::string_view rest = path.substr(4);

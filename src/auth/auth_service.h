@@ -103,6 +103,12 @@ class AuthService {
   // `unauthenticated` otherwise. Fast: results are cached until the token expires.
   Result<std::shared_ptr<const AuthContext>> VerifyIdToken(std::string_view token);
   std::string JwksJson() { return keys_->JwksJson(); }
+  // The names of the OpenID Connect providers configured ("google", ...), in order.
+  std::vector<std::string> ProviderNames() const {
+    std::vector<std::string> names;
+    for (const auto& p : config_.providers) names.push_back(p.name);
+    return names;
+  }
 
   void SignUp(std::string email, std::string password, std::string ip, std::string display_name,
               Callback<Session> done);

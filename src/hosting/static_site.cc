@@ -24,11 +24,13 @@ std::string RealPath(const std::string& path) {
   return out;
 }
 
-http::Response Plain(int status, std::string_view text, std::string route) {
-  http::Response r;
-  r.status = status;
-  r.content_type = "text/plain; charset=utf-8";
-  r.body = std::string(text) + "\n";
+// Errors carry the API's error body, {"error": {"code", "message"}}, like every other
+// answer of the server (a custom 404.html replaces it for pages).
+http::Response ErrorResponse(int status, std::string_view text, std::string route) {
+  Code code = status == 404   ? Code::kNotFound
+              : status == 405 ? Code::kInvalidArgument
+                              : Code::kInternal;
+  http::Response r = http::Response::Error(status, code, text);
   r.route = std::move(route);
   return r;
 }
@@ -134,7 +136,7 @@ http::Response WithBody(http::Response r, const CachedFile& file, Encoding encod
     r.body.assign(length, '\0');
   } else {
     auto bytes = detail::ReadFileRange(file.path, file.size, file.mtime_ns, first, length);
-    if (!bytes.ok()) return Plain(500, "Internal Server Error", "hosting");
+    if (!bytes.ok()) return ErrorResponse(500, "Internal Server Error", "hosting");
     r.body = std::move(bytes).value();
   }
   if (encoding != Encoding::kIdentity) {
@@ -159,7 +161,8 @@ std::variant<http::Response, FunctionRewrite> StaticSite::Serve(
   }
   http::Response response;
   if (request.method != http::Method::kGet && request.method != http::Method::kHead) {
-    response = Plain(405, "Method Not Allowed", "hosting.method_not_allowed");
+    response =
+        ErrorResponse(405, "static files are read with GET or HEAD", "hosting.method_not_allowed");
     response.headers.emplace_back("Allow", "GET, HEAD");
   } else {
     response = Render(request, decision);
@@ -289,7 +292,7 @@ http::Response StaticSite::RenderNotFound(const http::Request& request) const {
     ApplyHeaders("/404.html", r);
     return r;
   }
-  return Plain(404, "Not Found", "hosting.not_found");
+  return ErrorResponse(404, "nothing is served at this path", "hosting.not_found");
 }
 
 http::Response StaticSite::RenderFile(const http::Request& request, const Found& found,
@@ -299,9 +302,9 @@ http::Response StaticSite::RenderFile(const http::Request& request, const Found&
   if (!cached.ok()) {
     // Gone between the lookup and the read: as if it had never been there.
     if (cached.status().code() == Code::kNotFound) {
-      return Plain(404, "Not Found", "hosting.not_found");
+      return ErrorResponse(404, "nothing is served at this path", "hosting.not_found");
     }
-    return Plain(500, "Internal Server Error", "hosting");
+    return ErrorResponse(500, "the file could not be read", "hosting");
   }
   const CachedFile& file = **cached;
   const bool head = request.method == http::Method::kHead;

@@ -95,6 +95,15 @@ TEST_F(AuthApiTest, SignUpAnswersASessionWithAVerifiableIdToken) {
   EXPECT_EQ(me.body.find("argon2"), std::string::npos);
 }
 
+TEST_F(AuthApiTest, ProvidersListsWhatASignInPageMayOffer) {
+  auto r = client_->Request("GET", "/v1/auth/providers");
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json j(r.body);
+  EXPECT_EQ(j.At("/password")->get_bool().value_unsafe(), true);
+  EXPECT_EQ(j.Size("/providers"), 0u) << "this project configures no OpenID Connect provider";
+  EXPECT_EQ(client_->Request("POST", "/v1/auth/providers", "{}").status, 405);
+}
+
 TEST_F(AuthApiTest, SignUpRefusesBadInput) {
   const std::string email = TestEmail();
   struct Case {

@@ -103,6 +103,15 @@ class OAuthTest : public SharedServerTest<OAuthTest> {
   std::unique_ptr<HttpClient> provider_client_;
 };
 
+TEST_F(OAuthTest, ProvidersListsTheConfiguredOne) {
+  auto r = client_->Request("GET", "/v1/auth/providers");
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json j(r.body);
+  ASSERT_EQ(j.Size("/providers"), 1u) << r.body;
+  EXPECT_EQ(j.String("/providers/0/name"), "test");
+  EXPECT_EQ(r.body.find("secret"), std::string::npos) << "no client secret in the list";
+}
+
 TEST_F(OAuthTest, FullFlowCreatesAVerifiedUser) {
   const std::string email = TestEmail();
   SetUser(R"({"sub":"sub-full","email":")" + email +

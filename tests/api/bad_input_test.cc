@@ -300,7 +300,8 @@ TEST_F(BadInputTest, RoutingErrors) {
       {"documents prefix", "GET", "/v1/documentsx/bad/sentinel", "", 404, "not-found"},
       {"other version", "GET", "/v2/documents/bad/sentinel", "", 404, "not-found"},
       {"healthz slash", "GET", "/healthz/", "", 404, "not-found"},
-      {"unknown route put", "PUT", "/nope/x", "{}", 404, "not-found"},
+      // Outside /v1 and /api, paths belong to static hosting: read-only.
+      {"unknown route put", "PUT", "/nope/x", "{}", 405, "invalid-argument", {}, "GET, HEAD"},
       {"post on a document", "POST", "/v1/documents/bad/sentinel", "{}", 405, "", {}, doc_allow},
       {"put on a collection", "PUT", "/v1/documents/bad", "{}", 405, "", {}, coll_allow},
       {"patch on a collection", "PATCH", "/v1/documents/bad", "{}", 405, "", {}, coll_allow},

@@ -507,7 +507,7 @@ TEST_F(StaticSiteTest, NotFoundPages) {
   http::Response plain = Get(*site, "/missing.html");
   EXPECT_EQ(plain.status, 404);
   EXPECT_EQ(plain.route, "hosting.not_found");
-  EXPECT_NE(plain.body.find("Not Found"), std::string::npos);
+  EXPECT_NE(plain.body.find(R"({"error":{"code":"not-found")"), std::string::npos) << plain.body;
 
   const std::string page = "<h1>Lost?</h1>" + CompressibleText();
   Write("404.html", page);
