@@ -1,25 +1,20 @@
 // Documents: references, set (merge, mergeFields), get, add, update (field paths,
 // transforms), delete, converters, and the errors the server answers.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import {
   DocumentReference, FieldPath, Timestamp, addDoc, arrayRemove, arrayUnion, collection, deleteDoc,
   deleteField, doc, getDoc, getFirestore, increment, refEqual, serverTimestamp, setDoc,
   updateDoc,
 } from '../hearth.js';
-import { adminFetch, deleteApps, newApp } from './helpers.mjs';
-import { startServer } from './server.mjs';
+import { adminFetch, newApp, useServer } from './helpers.mjs';
 
 let server;
 let db;
-before(async () => {
-  server = await startServer();
-  db = getFirestore(newApp(server));
-});
-after(async () => {
-  await deleteApps();
-  await server.stop();
+useServer((s, firestore) => {
+  server = s;
+  db = firestore;
 });
 
 describe('references', () => {

@@ -1,5 +1,8 @@
 // Shared test helpers: apps on a test server, listeners as queues of snapshots.
-import { deleteApp, initializeApp, onSnapshot } from '../hearth.js';
+import { after, before } from 'node:test';
+
+import { deleteApp, getFirestore, initializeApp, onSnapshot } from '../hearth.js';
+import { startServer } from './server.mjs';
 
 let counter = 0;
 const apps = [];
@@ -106,4 +109,18 @@ export async function adminFetch(server, method, path, body) {
     method, body, headers: { Authorization: `Bearer ${server.adminToken}` },
   });
   return { status: response.status, text: await response.text() };
+}
+
+// One server for a test file and a Firestore on a new app there: `ready(server, db)` runs
+// once both are up; everything is stopped after the file's tests.
+export function useServer(ready) {
+  let server;
+  before(async () => {
+    server = await startServer();
+    ready(server, getFirestore(newApp(server)));
+  });
+  after(async () => {
+    await deleteApps();
+    await server.stop();
+  });
 }

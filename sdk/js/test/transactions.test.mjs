@@ -1,23 +1,18 @@
 // Batched writes (atomic, all or none) and transactions (retries on contention).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import {
   collection, doc, getDoc, getDocs, getFirestore, increment, runTransaction, setDoc, updateDoc,
   writeBatch,
 } from '../hearth.js';
-import { adminFetch, deleteApps, newApp } from './helpers.mjs';
-import { startServer } from './server.mjs';
+import { adminFetch, newApp, useServer } from './helpers.mjs';
 
 let server;
 let db;
-before(async () => {
-  server = await startServer();
-  db = getFirestore(newApp(server));
-});
-after(async () => {
-  await deleteApps();
-  await server.stop();
+useServer((s, firestore) => {
+  server = s;
+  db = firestore;
 });
 
 describe('writeBatch', () => {

@@ -1,24 +1,19 @@
 // Values: every Firestore type through the server and back, integers vs doubles on the
 // wire, and the value classes.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import {
-  Bytes, FieldPath, GeoPoint, Timestamp, doc, getDoc, getFirestore, initializeFirestore,
+  Bytes, FieldPath, GeoPoint, Timestamp, doc, getDoc, initializeFirestore,
   setDoc, updateDoc,
 } from '../hearth.js';
-import { adminApp, adminFetch, deleteApps, newApp } from './helpers.mjs';
-import { startServer } from './server.mjs';
+import { adminApp, adminFetch, newApp, useServer } from './helpers.mjs';
 
 let server;
 let db;
-before(async () => {
-  server = await startServer();
-  db = getFirestore(newApp(server));
-});
-after(async () => {
-  await deleteApps();
-  await server.stop();
+useServer((s, firestore) => {
+  server = s;
+  db = firestore;
 });
 
 describe('values', () => {
