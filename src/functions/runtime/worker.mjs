@@ -44,6 +44,20 @@ if (typeof module.register === 'function') {
 
 let admin = null;  // the admin module, configured by `init`
 
+// Loaded modules by file. A worker never sees a file change under it (Hearth retires
+// workers when code changes), so each file is imported once: import() itself, through
+// the resolution hook on its own thread, costs far more than a trivial handler.
+const modules = new Map();
+function load(file) {
+  let promise = modules.get(file);
+  if (promise === undefined) {
+    promise = import(pathToFileURL(file).href);
+    promise.catch(() => modules.delete(file));  // a failed load is tried again next time
+    modules.set(file, promise);
+  }
+  return promise;
+}
+
 // --- requests ----------------------------------------------------------------------
 
 // Headers Node.js keeps one of (the first) when a request repeats them.
@@ -235,7 +249,7 @@ async function invoke(frame) {
                                 .toString('base64') });
     }
     await current.run(frame.name, async () => {
-      const mod = await import(pathToFileURL(frame.file).href);
+      const mod = await load(frame.file);
       const handler = typeof mod.default === 'function' ? mod.default
                     : typeof mod.default?.default === 'function' ? mod.default.default
                     : typeof mod.handler === 'function' ? mod.handler : null;
@@ -272,7 +286,7 @@ socket.on('error', () => process.exit(0));
 
 // The trigger a module declares (hearth/triggers), or an error saying what is wrong.
 async function loadTrigger(frame) {
-  const mod = await import(pathToFileURL(frame.file).href);
+  const mod = await load(frame.file);
   const trigger = mod.default;
   if (trigger?.hearthTrigger !== true) {
     throw new TypeError(`${frame.name}: the module's default export is not a trigger ` +
