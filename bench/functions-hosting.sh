@@ -607,8 +607,8 @@ mkdir -p "$RESULTS_DIR"
     echo
     echo "## Functions: GET /api/hello → \`res.json({hello: 'world'})\`"
     echo
-    echo "| Node.js processes | wrk | Hearth req/s | p50 ms | p99 ms | Express req/s | p50 ms | p99 ms | Hearth / Express | p99 overhead |"
-    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| Node.js processes | wrk | Hearth req/s | p50 ms | p99 ms | Express req/s | p50 ms | p99 ms | Hearth / Express | p50 overhead | p99 overhead |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for w in $FN_WORKERS; do
       for p in $EXPRESS_PROCS; do
         # same number of Node.js processes on both sides (the fair pairs), plus Hearth's
@@ -621,23 +621,25 @@ mkdir -p "$RESULTS_DIR"
             else
               tgt_r=$FN_TARGET; tgt_o=""
             fi
-            printf '| %s | -c%s | %s | %s | %s | %s |\n' "$what" "$c" "$(cells "fn.hearth$w.c$c")" \
+            printf '| %s | -c%s | %s | %s | %s | %s | %s |\n' "$what" "$c" "$(cells "fn.hearth$w.c$c")" \
               "$(cells "fn.express$p.c$c")" "$(ratio_cell "fn.hearth$w.c$c" "fn.express$p.c$c" "$tgt_r")" \
+              "$(overhead_cell "fn.hearth$w.c$c" "fn.express$p.c$c" p50_us)" \
               "$(overhead_cell "fn.hearth$w.c$c" "fn.express$p.c$c" p99_us "$tgt_o")"
           done
         elif ((w > p)); then
           what="Hearth workers=$w vs Express $p process (not like for like)"
           for c in $CONNECTIONS; do
             [[ "$c" == "$MAX_C" ]] || continue
-            printf '| %s | -c%s | %s | %s | %s | %s |\n' "$what" "$c" "$(cells "fn.hearth$w.c$c")" \
+            printf '| %s | -c%s | %s | %s | %s | %s | %s |\n' "$what" "$c" "$(cells "fn.hearth$w.c$c")" \
               "$(cells "fn.express$p.c$c")" "$(ratio_cell "fn.hearth$w.c$c" "fn.express$p.c$c")" \
+              "$(overhead_cell "fn.hearth$w.c$c" "fn.express$p.c$c" p50_us)" \
               "$(overhead_cell "fn.hearth$w.c$c" "fn.express$p.c$c" p99_us)"
           done
         fi
       done
     done
     echo
-    echo "Targets: Hearth ≥ ${FN_TARGET}× Express's req/s (at -c$MAX_C, same number of Node.js processes); Hearth's p99 − Express's p99 ≤ ${FN_OVERHEAD_MS} ms (at -c$MIN_C, one request at a time)."
+    echo "Targets: Hearth ≥ ${FN_TARGET}× Express's req/s (at -c$MAX_C, same number of Node.js processes); Hearth's p99 − Express's p99 ≤ ${FN_OVERHEAD_MS} ms (at -c$MIN_C, one request at a time). Overheads are Hearth minus Express, same handler."
     echo
     echo "| Server | wrk | Bytes/response | CPU server (Hearth + its workers) / wrk / other |"
     echo "|---|---|---:|---|"
