@@ -354,6 +354,7 @@ bench_functions() {
     local project="$RUN_DIR/fn-w$w-project"
     mkdir -p "$project/api"
     cp "$FN_DIR/api/hello.js" "$project/api/hello.js"
+    # hello.js is an ES module, as under bench/functions/ (whose package.json says so too)
     printf '{"type": "module"}\n' >"$project/package.json"
     printf '{"logRequests": false, "functions": {"workers": %s}}\n' "$w" >"$project/hearth.json"
     log "functions: Hearth, functions.workers = $w, $HEARTH_THREADS I/O threads"
