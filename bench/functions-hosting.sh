@@ -141,14 +141,7 @@ RUN_DIR="$(mktemp -d "${TMPDIR:-/tmp}/hearth-fn-hosting.XXXXXX")"
 # nginx's workers run as `nobody`: they must be able to reach the public folder.
 chmod 755 "$RUN_DIR"
 
-free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'
-}
-
-# CPU accounting in clock ticks. The whole machine (/proc/stat): busy and total.
-stat_busy_total() {
-  awk '/^cpu /{ b=$2+$3+$4+$7+$8+$9; print b, b+$5+$6; exit }' /proc/stat
-}
+# CPU accounting in clock ticks; the whole machine: stat_busy_total (bench/lib.sh).
 # utime+stime of one process (all its threads); + reaped children with WITH_CHILDREN=1.
 pid_ticks() {
   local s
@@ -173,15 +166,6 @@ tree_ticks() {
 # wrk runs in the foreground of this shell: once reaped it counts in the shell's cutime.
 client_ticks() { WITH_CHILDREN=1 pid_ticks $$; }
 
-# busy % of the machine over one second
-busy_pct() {
-  local b0 t0 b1 t1
-  read -r b0 t0 < <(stat_busy_total)
-  sleep 1
-  read -r b1 t1 < <(stat_busy_total)
-  awk -v b=$((b1 - b0)) -v t=$((t1 - t0)) 'BEGIN{ printf "%.0f", (t > 0 ? 100*b/t : 0) }'
-}
-
 # wait_idle WHAT: wait (up to WAIT_IDLE s) for the machine to be nearly idle
 wait_idle() {
   local what=$1 deadline=$((SECONDS + WAIT_IDLE)) b said=0
@@ -197,24 +181,6 @@ wait_idle() {
     said=1
     sleep 2
   done
-}
-
-# wait_http NAME PID URL LOG: poll URL until HTTP 200
-wait_http() {
-  local name=$1 pid=$2 url=$3 logf=$4 deadline=$((SECONDS + STARTUP_TIMEOUT)) code
-  while ((SECONDS < deadline)); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      err "$name exited during startup:"
-      tail -n 20 "$logf" >&2 || true
-      return 1
-    fi
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" 2>/dev/null || true)
-    [[ "$code" == 200 ]] && return 0
-    sleep 0.2
-  done
-  err "$name did not answer 200 on $url within ${STARTUP_TIMEOUT}s:"
-  tail -n 20 "$logf" >&2 || true
-  return 1
 }
 
 # check_get NAME URL EXPECT_BODY_REGEX [curl args...]: one request, status 200 and a body
@@ -238,14 +204,6 @@ check_get() {
 }
 
 declare -A R=()  # results: R[key.field]=value
-
-# parse the BENCH_RESULT line printed by common.lua into R[prefix.*]
-parse_bench_result() {
-  local prefix=$1 file=$2 line kv
-  line=$(grep '^BENCH_RESULT ' "$file" | tail -n 1 || true)
-  [[ -n "$line" ]] || return 1
-  for kv in ${line#BENCH_RESULT }; do R["$prefix.${kv%%=*}"]="${kv#*=}"; done
-}
 
 pct() { awk -v x="$1" -v t="$2" 'BEGIN{ v = t > 0 ? 100*x/t : 0; if (v < 0) v = 0; printf "%.0f", v }'; }
 

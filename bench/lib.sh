@@ -1,6 +1,7 @@
-# bench/lib.sh — process helpers shared by bench/*.sh (sourced). The caller defines
-# `warn` and a `PIDS` array of the processes it started; STOP_GRACE_S (default 5) is how
-# long a process gets between SIGTERM and SIGKILL.
+# bench/lib.sh — helpers shared by bench/*.sh (sourced). The caller defines `warn` and
+# `err`, a `PIDS` array of the processes it started, an associative array `R` for results
+# and STARTUP_TIMEOUT (seconds); STOP_GRACE_S (default 5) is how long a process gets
+# between SIGTERM and SIGKILL.
 
 # stop_pid PID: SIGTERM, wait up to STOP_GRACE_S, then SIGKILL; reaps it.
 stop_pid() {
@@ -23,4 +24,51 @@ forget_pid() {
   local pid=$1 p keep=()
   for p in "${PIDS[@]}"; do [[ "$p" == "$pid" ]] || keep+=("$p"); done
   PIDS=("${keep[@]+"${keep[@]}"}")
+}
+
+# free_port: a TCP port free on 127.0.0.1 now.
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'
+}
+
+# stat_busy_total: "BUSY TOTAL" clock ticks of the whole machine (/proc/stat).
+stat_busy_total() {
+  awk '/^cpu /{ b=$2+$3+$4+$7+$8+$9; print b, b+$5+$6; exit }' /proc/stat
+}
+
+# busy_pct: busy % of the machine over one second.
+busy_pct() {
+  local b0 t0 b1 t1
+  read -r b0 t0 < <(stat_busy_total)
+  sleep 1
+  read -r b1 t1 < <(stat_busy_total)
+  awk -v b=$((b1 - b0)) -v t=$((t1 - t0)) 'BEGIN{ printf "%.0f", (t > 0 ? 100*b/t : 0) }'
+}
+
+# wait_http NAME PID URL LOG: polls URL until HTTP 200; fails (showing LOG's tail) when
+# PID exits or STARTUP_TIMEOUT passes.
+wait_http() {
+  local name=$1 pid=$2 url=$3 logf=$4 deadline=$((SECONDS + STARTUP_TIMEOUT)) code
+  while ((SECONDS < deadline)); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      err "$name exited during startup:"
+      tail -n 20 "$logf" >&2 || true
+      return 1
+    fi
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" 2>/dev/null || true)
+    [[ "$code" == 200 ]] && return 0
+    sleep 0.2
+  done
+  err "$name did not answer 200 on $url within ${STARTUP_TIMEOUT}s:"
+  tail -n 20 "$logf" >&2 || true
+  return 1
+}
+
+# parse_bench_result PREFIX FILE: the last BENCH_RESULT line of wrk's output (printed by
+# bench/wrk/common.lua) into R[PREFIX.key].
+parse_bench_result() {
+  local prefix=$1 file=$2 line kv
+  line=$(grep '^BENCH_RESULT ' "$file" | tail -n 1 || true)
+  [[ -n "$line" ]] || return 1
+  for kv in ${line#BENCH_RESULT }; do R["$prefix.${kv%%=*}"]="${kv#*=}"; done
 }

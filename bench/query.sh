@@ -151,14 +151,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'
-}
-
-# CPU accounting (clock ticks). /proc/stat: busy and total of the whole machine.
-stat_busy_total() {
-  awk '/^cpu /{ b=$2+$3+$4+$7+$8+$9; print b, b+$5+$6; exit }' /proc/stat
-}
+# CPU accounting (clock ticks); the whole machine: stat_busy_total (bench/lib.sh).
 # utime+stime of a process (all its threads); +cutime+cstime with WITH_CHILDREN=1.
 pid_ticks() {
   local pid=$1 s
@@ -185,15 +178,6 @@ wchar() {
 }
 server_ticks() { if [[ "$1" == pg ]]; then pg_ticks; else pid_ticks "$1"; fi; }
 
-# busy % of the machine over one second
-busy_pct() {
-  local b0 t0 b1 t1
-  read -r b0 t0 < <(stat_busy_total)
-  sleep 1
-  read -r b1 t1 < <(stat_busy_total)
-  awk -v b=$((b1 - b0)) -v t=$((t1 - t0)) 'BEGIN{ printf "%.0f", (t > 0 ? 100*b/t : 0) }'
-}
-
 # wait_idle WHAT: wait until the machine is (nearly) idle before a measured run
 wait_idle() {
   local what=$1 deadline=$((SECONDS + WAIT_IDLE)) b
@@ -208,24 +192,6 @@ wait_idle() {
     log "  machine ${b}% busy before $what; waiting for it to settle"
     sleep 2
   done
-}
-
-# wait_http NAME PID URL LOG: poll URL until HTTP 200
-wait_http() {
-  local name=$1 pid=$2 url=$3 logf=$4 deadline=$((SECONDS + STARTUP_TIMEOUT)) code
-  while ((SECONDS < deadline)); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      err "$name exited during startup:"
-      tail -n 20 "$logf" >&2 || true
-      return 1
-    fi
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" 2>/dev/null || true)
-    [[ "$code" == 200 ]] && return 0
-    sleep 0.2
-  done
-  err "$name did not answer 200 on $url within ${STARTUP_TIMEOUT}s:"
-  tail -n 20 "$logf" >&2 || true
-  return 1
 }
 
 HEARTH_PID=""
@@ -257,14 +223,6 @@ stop_hearth() {
 }
 
 declare -A R=()   # results: R[key]=value
-
-# parse a BENCH_RESULT line (from common.lua) into R[prefix.key]
-parse_bench_result() {
-  local prefix=$1 file=$2 line kv
-  line=$(grep '^BENCH_RESULT ' "$file" | tail -n 1 || true)
-  [[ -n "$line" ]] || return 1
-  for kv in ${line#BENCH_RESULT }; do R["$prefix.${kv%%=*}"]="${kv#*=}"; done
-}
 
 # cpu_split PREFIX b0 t0 s0 c0 b1 t1 s1 c1: server / client / other % of the machine
 cpu_split() {
