@@ -7,6 +7,12 @@ namespace hearth::api {
 
 using http::Response;
 
+Status RequireAdmin(const Caller& caller) {
+  if (caller.admin) return Status::Ok();
+  if (caller.user != nullptr) return PermissionDenied("this route needs the admin credential");
+  return Unauthenticated("missing credentials: send 'Authorization: Bearer <token>'");
+}
+
 ApiHandler::ApiHandler(db::Database& db, auth::AuthService& auth, http::Metrics& metrics,
                        ApiOptions options)
     : db_(db), auth_(auth), metrics_(metrics), options_(std::move(options)) {}
@@ -46,16 +52,6 @@ void ApiHandler::Handle(const http::Request& request, http::Responder respond) {
     respond(std::move(r));
   };
   if (!caller.ok()) return reject(caller.status(), "unauthenticated");
-  // Routes that need the admin credential.
-  auto authenticated = [&](const char* route) {
-    if (caller->admin) return true;
-    if (caller->user != nullptr) {
-      reject(PermissionDenied("this route needs the admin credential"), route);
-    } else {
-      reject(Unauthenticated("missing credentials: send 'Authorization: Bearer <token>'"), route);
-    }
-    return false;
-  };
   // Document routes: the admin bypasses the rules; anyone else is checked against the
   // ruleset in force now (a reload during the request does not change its answer).
   auto access = [&] {
@@ -67,30 +63,18 @@ void ApiHandler::Handle(const http::Request& request, http::Responder respond) {
   if (path.starts_with(kAuth)) {
     return HandleAuth(auth_, request, path.substr(kAuth.size()), *caller, std::move(respond));
   }
-  constexpr std::string_view kAdminUsers = "/v1/admin/users";
-  if (path.starts_with(kAdminUsers) &&
-      (path.size() == kAdminUsers.size() || path[kAdminUsers.size()] == '/')) {
-    if (!authenticated("admin.unauthenticated")) return;
-    std::string_view uid = path.substr(kAdminUsers.size());
-    if (!uid.empty()) uid.remove_prefix(1);
-    return HandleAdminUsers(auth_, request, uid, std::move(respond));
+  if (auto uid = PathAfter(path, "/v1/admin/users")) {
+    if (Status s = RequireAdmin(*caller); !s.ok()) return reject(s, "admin.unauthenticated");
+    return HandleAdminUsers(auth_, request, *uid, std::move(respond));
   }
-  constexpr std::string_view kDocuments = "/v1/documents";
-  if (path.starts_with(kDocuments) &&
-      (path.size() == kDocuments.size() || path[kDocuments.size()] == '/')) {
-    std::string_view rest = path.substr(kDocuments.size());
-    if (!rest.empty()) rest.remove_prefix(1);
-    return HandleDocuments(db_, access(), request, rest, std::move(respond));
+  if (auto rest = PathAfter(path, "/v1/documents")) {
+    return HandleDocuments(db_, access(), request, *rest, std::move(respond));
   }
   if (path == "/v1/commit") return HandleCommit(db_, access(), request, std::move(respond));
-  constexpr std::string_view kTransactions = "/v1/transactions";
-  if (path.starts_with(kTransactions) &&
-      (path.size() == kTransactions.size() || path[kTransactions.size()] == '/')) {
+  if (auto id = PathAfter(path, "/v1/transactions")) {
     // Beginning and rolling back read and write nothing; the rules check each read and
     // the commit.
-    std::string_view id = path.substr(kTransactions.size());
-    if (!id.empty()) id.remove_prefix(1);
-    return HandleTransactions(db_, request, id, std::move(respond));
+    return HandleTransactions(db_, request, *id, std::move(respond));
   }
   if (path == "/v1/query") return HandleQuery(db_, access(), request, std::move(respond));
   Response r = Response::Error(

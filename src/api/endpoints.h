@@ -19,6 +19,10 @@ struct Caller {
   std::shared_ptr<const auth::AuthContext> user;
 };
 
+// Routes for the admin credential only: ok for the admin; `permission-denied` for a
+// signed-in user; `unauthenticated` for nobody.
+Status RequireAdmin(const Caller& caller);
+
 // /v1/auth/{endpoint}: `endpoint` is what follows the prefix ("signUp", "oauth/google/start").
 void HandleAuth(auth::AuthService& auth, const http::Request& request, std::string_view endpoint,
                 const Caller& caller, http::Responder respond);

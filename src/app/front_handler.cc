@@ -12,10 +12,6 @@ using http::Response;
 
 namespace {
 
-bool Under(std::string_view path, std::string_view prefix) {
-  return path == prefix || (path.starts_with(prefix) && path[prefix.size()] == '/');
-}
-
 // req.auth of a function: null, {"uid": ..., "token": {claims}}, or {"admin": true}.
 std::string AuthJson(const api::Caller& caller) {
   if (caller.admin) return R"({"uid":null,"admin":true,"token":{}})";
@@ -42,13 +38,14 @@ void FrontHandler::Handle(const http::Request& request, http::Responder respond)
   if (path == "/v1/admin/triggers/dead-letters" && options_.triggers != nullptr) {
     return DeadLetters(request, std::move(respond));
   }
-  if (Under(path, "/v1") || path == "/healthz" || path == "/metrics" ||
+  if (PathAfter(path, "/v1") || path == "/healthz" || path == "/metrics" ||
       path.starts_with("/.well-known/")) {
     return api_.Handle(request, std::move(respond));
   }
   // A credential is verified on every route, static ones too: a bad one is 401 whatever
   // the path (functions check it in Invoke).
-  if (!Under(path, "/api") && !request.Header("Authorization").empty()) {
+  auto function_path = PathAfter(path, "/api");
+  if (!function_path && !request.Header("Authorization").empty()) {
     if (auto caller = api_.Authenticate(request); !caller.ok()) {
       Response r = Response::Error(caller.status());
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
@@ -57,10 +54,8 @@ void FrontHandler::Handle(const http::Request& request, http::Responder respond)
     }
   }
   if (path == "/__/hearth/sdk.js" && !options_.sdk_js.empty()) return respond(Sdk(request));
-  if (Under(path, "/api") && options_.router != nullptr) {
-    std::string_view rest = path.substr(4);
-    if (!rest.empty()) rest.remove_prefix(1);
-    auto route = options_.router->Match(rest);
+  if (function_path && options_.router != nullptr) {
+    auto route = options_.router->Match(*function_path);
     if (!route) {
       Response r = Response::Error(404, Code::kNotFound,
                                    "no function answers " + std::string(path.substr(0, 200)));
@@ -119,14 +114,7 @@ void FrontHandler::Invoke(const http::Request& request, const functions::Route& 
 
 void FrontHandler::DeadLetters(const http::Request& request, http::Responder respond) {
   auto caller = api_.Authenticate(request);
-  Status denied;
-  if (!caller.ok()) {
-    denied = caller.status();
-  } else if (!caller->admin) {
-    denied = caller->user != nullptr
-                 ? PermissionDenied("this route needs the admin credential")
-                 : Unauthenticated("missing credentials: send 'Authorization: Bearer <token>'");
-  }
+  Status denied = caller.ok() ? api::RequireAdmin(*caller) : caller.status();
   if (!denied.ok()) {
     Response r = Response::Error(denied);
     r.route = "triggers.dead_letters";

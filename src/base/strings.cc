@@ -101,6 +101,14 @@ std::optional<std::string> PercentDecode(std::string_view s, bool plus_as_space)
   return out;
 }
 
+std::optional<std::string_view> PathAfter(std::string_view path, std::string_view prefix) {
+  if (!path.starts_with(prefix)) return std::nullopt;
+  std::string_view rest = path.substr(prefix.size());
+  if (rest.empty()) return rest;
+  if (rest.front() != '/') return std::nullopt;
+  return rest.substr(1);
+}
+
 std::string PercentEncode(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

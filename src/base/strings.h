@@ -34,4 +34,9 @@ std::optional<std::vector<std::pair<std::string, std::string>>> ParseQueryString
 // ASCII case-insensitive equality.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
+// When `path` is `prefix` or lies under it ("prefix/..."): what follows the prefix and its
+// slash ("" for the prefix itself). Else nullopt: "/v1/documentsx" is not under
+// "/v1/documents".
+std::optional<std::string_view> PathAfter(std::string_view path, std::string_view prefix);
+
 }  // namespace hearth

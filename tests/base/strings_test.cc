@@ -286,5 +286,15 @@ TEST(ParseQueryString, MalformedEscapeFailsWholeParse) {
   EXPECT_EQ(ParseQueryString("a=%"), std::nullopt);
 }
 
+TEST(PathAfterTest, OnlyWholeSegmentsOfThePrefix) {
+  EXPECT_EQ(PathAfter("/v1/documents", "/v1/documents"), std::string_view(""));
+  EXPECT_EQ(PathAfter("/v1/documents/", "/v1/documents"), std::string_view(""));
+  EXPECT_EQ(PathAfter("/v1/documents/posts/a", "/v1/documents"), std::string_view("posts/a"));
+  EXPECT_EQ(PathAfter("/v1/documentsx/a", "/v1/documents"), std::nullopt);
+  EXPECT_EQ(PathAfter("/v1", "/v1/documents"), std::nullopt);
+  EXPECT_EQ(PathAfter("/api", "/api"), std::string_view(""));
+  EXPECT_EQ(PathAfter("/apis", "/api"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace hearth
