@@ -163,8 +163,12 @@ class Pool::Impl {
   }
 
   void SetAdminJson(std::string json) {
-    std::lock_guard lock(mu_);
-    admin_json_ = std::move(json);
+    {
+      std::lock_guard lock(mu_);
+      admin_json_ = std::move(json);
+      admin_set_ = true;
+    }
+    Wake();  // invocations that arrived first may start workers now
   }
 
   Stats stats() const {
@@ -464,6 +468,11 @@ class Pool::Impl {
 
   void Dispatch() {
     auto now = Clock::now();
+    bool can_spawn;
+    {
+      std::lock_guard lock(mu_);
+      can_spawn = admin_set_;
+    }
     while (!queue_.empty()) {
       Pending& next = queue_.front();
       if (now - next.queued_at > options_.timeout) {
@@ -491,7 +500,8 @@ class Pool::Impl {
       if (idle == nullptr) {
         size_t starting = 0;
         for (auto& w : workers_) starting += w->state == State::kStarting;
-        if (workers_.size() < static_cast<size_t>(options_.workers) && starting < queue_.size()) {
+        if (can_spawn && workers_.size() < static_cast<size_t>(options_.workers) &&
+            starting < queue_.size()) {
           if (now < spawn_backoff_until_ || !Spawn(next.call.generation)) {
             if (now >= spawn_backoff_until_) spawn_backoff_until_ = now + std::chrono::seconds(1);
             if (workers_.empty()) {
@@ -646,6 +656,7 @@ class Pool::Impl {
   size_t queued_ = 0;                // guarded by mu_: queue_.size() as of the last loop
   Stats stats_;                      // guarded by mu_
   std::string admin_json_ = "null";  // guarded by mu_
+  bool admin_set_ = false;           // guarded by mu_; no worker starts before it
 
   // The pool thread's own.
   std::deque<Pending> queue_;

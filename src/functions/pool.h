@@ -69,8 +69,10 @@ class Pool {
   // Kills every worker; invocations still queued or running are answered 503.
   ~Pool();
 
-  // What hearth/admin uses to reach this server, {"url": ..., "token": ...} as JSON, for
-  // workers started from now on. Thread-safe.
+  // What hearth/admin uses to reach this server, {"url": ..., "token": ...} as JSON.
+  // No worker starts before the first call: invocations that arrive earlier (a trigger
+  // backlog at start-up, an early request) wait in the queue, so every worker has a
+  // working hearth/admin. Thread-safe.
   void SetAdminJson(std::string json);
 
   // `done` is called exactly once, from the pool's thread.
