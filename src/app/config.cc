@@ -186,6 +186,8 @@ Status ApplyFile(const std::string& text, const Secrets& dotenv, Config& config)
     } else if (key == "dataDir") {
       if (value.type() != element_type::STRING) return KeyError(key, "a string");
       config.data_dir = std::string(std::string_view(value));
+    } else if (key == "database") {
+      ASSIGN_OR_RETURN(config.database_url, String(value, key));
     } else if (key == "threads") {
       ASSIGN_OR_RETURN(int64_t n, Int(value, key, 0, 256));
       config.server.threads = static_cast<int>(n);
@@ -398,6 +400,18 @@ Result<Config> LoadConfig(const ServeFlags& flags) {
     config.server.port = static_cast<uint16_t>(*flags.port);
   }
   if (flags.threads) config.server.threads = *flags.threads;
+  if (const char* env = std::getenv("HEARTH_DATABASE_URL"); env != nullptr && *env != '\0') {
+    config.database_url = env;
+  } else if (auto it = dotenv.find("HEARTH_DATABASE_URL"); it != dotenv.end()) {
+    config.database_url = it->second;
+  }
+  if (flags.database_url) config.database_url = *flags.database_url;
+  if (!config.database_url.empty() && !config.database_url.starts_with("postgres://") &&
+      !config.database_url.starts_with("postgresql://") && config.database_url != "sqlite") {
+    return InvalidArgument(
+        "database: expected \"sqlite\" or a URL postgres://user:password@host:port/dbname");
+  }
+  if (config.database_url == "sqlite") config.database_url.clear();
   if (flags.data_dir) config.data_dir = *flags.data_dir;
   if (config.data_dir.empty()) config.data_dir = ".hearth";
   fs::path data(config.data_dir);

@@ -20,6 +20,7 @@ struct ServeFlags {
   std::optional<std::string> host;
   std::optional<std::string> data_dir;
   std::optional<int> threads;
+  std::optional<std::string> database_url;  // --db
   bool verbose = false;
 };
 
@@ -37,6 +38,10 @@ struct FunctionsConfig {
 struct Config {
   std::string project_dir;  // absolute
   std::string data_dir;     // absolute; default PROJECT_DIR/.hearth
+  // Where documents live: "" for SQLite in the data dir, or a PostgreSQL URL
+  // ("postgres://user:password@host:port/db"). --db, else HEARTH_DATABASE_URL (from the
+  // environment or .env), else hearth.json's "database". Never logged with its password.
+  std::string database_url;
   http::ServerOptions server;
   size_t read_threads = 4;
   int64_t transaction_lifetime_micros = 60'000'000;

@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
 
   hearth::app::ServeFlags serve_flags;
   int port = -1;
-  std::string host, data_dir;
+  std::string host, data_dir, database_url;
   int threads = -1;
   auto* serve = app.add_subcommand("serve", "Serve a project folder over HTTP");
   serve->add_option("project", serve_flags.project_dir, "The project folder (default: .)");
@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   serve->add_option("--host", host, "Address to listen on (default 127.0.0.1)");
   serve->add_option("--data", data_dir, "Data folder (default PROJECT/.hearth)");
   serve->add_option("--threads", threads, "I/O threads (default: one per core)");
+  serve->add_option("--db", database_url,
+                    "postgres://user:password@host:port/db (default: SQLite in the data folder)");
   serve->add_flag("--verbose", serve_flags.verbose, "Log debug detail");
 
   std::string init_dir;
@@ -90,6 +92,7 @@ int main(int argc, char** argv) {
     if (!host.empty()) serve_flags.host = host;
     if (!data_dir.empty()) serve_flags.data_dir = data_dir;
     if (threads >= 0) serve_flags.threads = threads;
+    if (!database_url.empty()) serve_flags.database_url = database_url;
     return hearth::app::RunServe(serve_flags);
   }
   if (init->parsed()) return hearth::app::RunInit(init_dir, force);

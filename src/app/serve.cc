@@ -14,6 +14,7 @@
 #include "app/front_handler.h"
 #include "app/rules_file.h"
 #include "app/sdk_files.h"
+#include "app/store.h"
 #include "base/log.h"
 #include "base/random.h"
 #include "base/strings.h"
@@ -137,12 +138,11 @@ int RunServe(const ServeFlags& flags) {
   auto admin = LoadAdminToken(config->data_dir);
   if (!admin.ok()) return Fail(admin.status());
 
-  storage::SqliteOptions sqlite;
-  sqlite.path = config->data_dir + "/hearth.db";
-  sqlite.readers = static_cast<int>(config->read_threads);
-  auto engine = storage::OpenSqlite(sqlite);
+  auto engine = OpenStore(*config);
   if (!engine.ok()) return Fail(engine.status());
-  std::string engine_name(engine.value()->name());
+  // With PostgreSQL, other nodes write too: a node-local document cache could serve a
+  // read older than a write another node has acknowledged, so there is none.
+  const bool shared_store = !config->database_url.empty();
 
   auto indexes = query::ParseIndexConfig(config->indexes_text);
   if (!indexes.ok()) {
@@ -151,6 +151,7 @@ int RunServe(const ServeFlags& flags) {
   auto opened = db::Database::Open(
       std::move(engine).value(),
       db::DatabaseOptions{.read_threads = config->read_threads,
+                          .cache_bytes = shared_store ? 0 : db::DatabaseOptions().cache_bytes,
                           .indexes = std::make_shared<query::IndexConfig>(std::move(*indexes)),
                           .index_config_text = config->indexes_text,
                           .transaction_lifetime_micros = config->transaction_lifetime_micros});
@@ -251,7 +252,7 @@ int RunServe(const ServeFlags& flags) {
   }
   spdlog::info("Hearth {} listening on http://{}:{}", HEARTH_VERSION, host, server->port());
   spdlog::info("project: {}", config->project_dir);
-  spdlog::info("data: {} (storage: {})", config->data_dir, engine_name);
+  spdlog::info("data: {} (storage: {})", config->data_dir, DescribeStore(*config));
   spdlog::info("admin token: {}", admin->source);
   spdlog::info("hosting: {}", public_dir);
   if (*ruleset != nullptr) {
