@@ -1,4 +1,6 @@
-// The SQLite engine on a real database file.
+// The storage engines on a real SQLite file and (as pg:...) a real PostgreSQL server
+// (support/test_store.h). Engine.* tests hold for every engine; SqliteEngine.* ones are
+// about SQLite's file.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -9,17 +11,24 @@
 #include <set>
 #include <thread>
 
+#include "storage/postgres/postgres_engine.h"
 #include "storage/sqlite/sqlite_engine.h"
 #include "support/server_process.h"
+#include "support/test_store.h"
 
 namespace hearth::storage {
 namespace {
 
 using hearth::testing::TempDir;
 
+// The engine under test, its store keyed by `path` (SQLite's file there; with PostgreSQL,
+// a schema of its own).
 std::unique_ptr<Engine> OpenOrDie(const std::string& path, SqliteOptions options = {}) {
   options.path = path;
-  auto engine = OpenSqlite(options);
+  auto engine = testing::TestOnPostgres()
+                    ? OpenPostgres({.url = testing::PostgresUrlFor(path + ".pg"),
+                                    .max_queue = options.max_queue})
+                    : OpenSqlite(options);
   EXPECT_TRUE(engine.ok()) << engine.status().ToString();
   return engine.ok() ? std::move(engine).value() : nullptr;
 }
@@ -41,7 +50,7 @@ Status PutSync(Engine& engine, const std::string& path, const std::string& data)
   });
 }
 
-TEST(SqliteEngine, WritesSurviveReopen) {
+TEST(Engine, WritesSurviveReopen) {
   TempDir dir;
   std::string file = dir.path() + "/db";
   {
@@ -60,7 +69,7 @@ TEST(SqliteEngine, WritesSurviveReopen) {
   EXPECT_FALSE(missing->has_value());
 }
 
-TEST(SqliteEngine, FailedWriteRollsBackOnlyItself) {
+TEST(Engine, FailedWriteRollsBackOnlyItself) {
   TempDir dir;
   auto engine = OpenOrDie(dir.path() + "/db");
   constexpr int kWrites = 200;
@@ -84,7 +93,7 @@ TEST(SqliteEngine, FailedWriteRollsBackOnlyItself) {
   }
 }
 
-TEST(SqliteEngine, ConcurrentWritersGetUniqueIncreasingCommitTimes) {
+TEST(Engine, ConcurrentWritersGetUniqueIncreasingCommitTimes) {
   TempDir dir;
   auto engine = OpenOrDie(dir.path() + "/db");
   constexpr int kThreads = 8, kPerThread = 250;
@@ -114,7 +123,7 @@ TEST(SqliteEngine, ConcurrentWritersGetUniqueIncreasingCommitTimes) {
   EXPECT_EQ(all->size(), static_cast<size_t>(kThreads * kPerThread));
 }
 
-TEST(SqliteEngine, CommitTimesIncreaseAcrossReopen) {
+TEST(Engine, CommitTimesIncreaseAcrossReopen) {
   TempDir dir;
   std::string file = dir.path() + "/db";
   int64_t first = 0;
@@ -134,7 +143,7 @@ TEST(SqliteEngine, CommitTimesIncreaseAcrossReopen) {
   EXPECT_GT(second, first);
 }
 
-TEST(SqliteEngine, ListsOneCollectionInIdOrderWithPaging) {
+TEST(Engine, ListsOneCollectionInIdOrderWithPaging) {
   TempDir dir;
   auto engine = OpenOrDie(dir.path() + "/db");
   for (std::string id : {"b", "a", "c", "aa", "B"}) {
@@ -158,7 +167,7 @@ TEST(SqliteEngine, ListsOneCollectionInIdOrderWithPaging) {
   EXPECT_EQ(sub->front().path, "posts/a/comments/x");
 }
 
-TEST(SqliteEngine, ChangeLogRecordsBeforeAndAfter) {
+TEST(Engine, ChangeLogRecordsBeforeAndAfter) {
   TempDir dir;
   auto engine = OpenOrDie(dir.path() + "/db");
   ASSERT_TRUE(PutSync(*engine, "p/1", R"({"v":1})").ok());
@@ -184,7 +193,7 @@ TEST(SqliteEngine, ChangeLogRecordsBeforeAndAfter) {
   ASSERT_EQ(later->size(), 1u);
 }
 
-TEST(SqliteEngine, RefusesWritesWhenQueueIsFullAndAfterClose) {
+TEST(Engine, RefusesWritesWhenQueueIsFullAndAfterClose) {
   TempDir dir;
   auto engine = OpenOrDie(dir.path() + "/db", {.max_queue = 1});
   std::latch started(1), release(1);
@@ -245,14 +254,14 @@ TEST(SqliteEngine, WalStaysBoundedWhileWriting) {
   EXPECT_TRUE(ec || after == 0) << after;
 }
 
-TEST(SqliteEngine, PingAndSize) {
+TEST(Engine, PingAndSize) {
   TempDir dir;
   auto engine = OpenOrDie(dir.path() + "/db");
   EXPECT_TRUE(engine->Ping().ok());
   auto size = engine->SizeBytes();
   ASSERT_TRUE(size.ok());
   EXPECT_GT(*size, 0);
-  EXPECT_EQ(engine->name(), "sqlite");
+  EXPECT_EQ(engine->name(), testing::TestOnPostgres() ? "postgres" : "sqlite");
 }
 
 }  // namespace

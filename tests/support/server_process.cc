@@ -6,10 +6,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <regex>
+
+#include "support/test_store.h"
 
 namespace hearth::testing {
 
@@ -37,6 +40,12 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const ServerOptions& options
     args.push_back(options.data_dir);
   }
   for (const auto& a : options.extra_args) args.push_back(a);
+  if (TestOnPostgres() && std::find(args.begin(), args.end(), std::string("--db")) == args.end()) {
+    std::string data_dir =
+        options.data_dir.empty() ? options.project_dir + "/.hearth" : options.data_dir;
+    args.push_back("--db");
+    args.push_back(PostgresUrlFor(data_dir));
+  }
 
   pid_t pid = ::fork();
   if (pid == 0) {
