@@ -77,6 +77,62 @@ Result<std::optional<model::Map>> StoredFields(storage::WriteTxn& txn, const std
   return std::optional<model::Map>(std::move(parsed).value());
 }
 
+// A document to restore, checked, with what its index entries are computed from.
+struct Restored {
+  storage::DocumentRecord record;  // data in canonical form
+  model::ResourcePath path;
+  model::Map fields;
+};
+
+Result<Restored> PrepareRestored(storage::DocumentRecord record) {
+  auto path = model::ResourcePath::Parse(record.path);
+  if (!path.ok()) {
+    return InvalidArgument("path '" + record.path + "': " + path.status().message());
+  }
+  if (!path->IsDocument()) {
+    return InvalidArgument("'" + record.path +
+                           "' is not a document path (it needs an even number of segments)");
+  }
+  auto fields = model::ParseDocumentJson(record.data);
+  if (!fields.ok()) {
+    return InvalidArgument("document '" + record.path + "': " + fields.status().message());
+  }
+  if (record.create_time <= 0 || record.update_time < record.create_time) {
+    return InvalidArgument("document '" + record.path +
+                           "': createTime must be positive and not after updateTime");
+  }
+  record.path = path->ToString();
+  record.data = model::MapToJson(*fields);
+  if (record.data.size() > kMaxDocumentBytes) {
+    return InvalidArgument("document '" + record.path + "' is " +
+                           std::to_string(record.data.size()) +
+                           " bytes; the limit is 1 MiB (1048576 bytes)");
+  }
+  return Restored{std::move(record), std::move(path).value(), std::move(fields).value()};
+}
+
+// Writes one restored document and its index entries (replacing what is there only if
+// `replace`).
+Status RestoreInTxn(storage::DocumentRecord given, bool replace, const query::IndexConfig& indexes,
+                    storage::WriteTxn& txn) {
+  ASSIGN_OR_RETURN(Restored doc, PrepareRestored(std::move(given)));
+  const std::string& path = doc.record.path;
+  ASSIGN_OR_RETURN(std::optional<storage::DocumentRecord> current, txn.Get(path));
+  std::vector<query::IndexEntry> old_entries;
+  if (current) {
+    if (!replace) return AlreadyExists("document '" + path + "' already exists");
+    auto fields = model::ParseDocumentJson(current->data);
+    if (!fields.ok()) {
+      return Status(Code::kDataLoss,
+                    "stored document '" + path + "' is unreadable: " + fields.status().message());
+    }
+    old_entries = query::IndexEntriesFor(doc.path, *fields, indexes);
+  }
+  RETURN_IF_ERROR(txn.Put(doc.record, current));
+  return ApplyEntryDiff(txn, path, old_entries,
+                        query::IndexEntriesFor(doc.path, doc.fields, indexes));
+}
+
 // The batch's effect computed without writing anything, for a CommitCheck: each write's
 // document before and after, and reads of the store before and after the whole batch.
 class PlannedBatch final : public BatchReader {
@@ -119,6 +175,11 @@ class PlannedBatch final : public BatchReader {
 };
 
 }  // namespace
+
+Result<storage::DocumentRecord> CheckRestoredDocument(storage::DocumentRecord document) {
+  ASSIGN_OR_RETURN(Restored doc, PrepareRestored(std::move(document)));
+  return std::move(doc.record);
+}
 
 Database::Database(std::unique_ptr<storage::Engine> engine, DatabaseOptions options)
     : engine_(std::move(engine)),
@@ -312,6 +373,24 @@ void Database::Commit(std::vector<Mutation> mutations, std::optional<std::string
           state->done(std::move(state->result));
         }
       });
+}
+
+void Database::Restore(std::vector<storage::DocumentRecord> documents, bool replace,
+                       std::function<void(Status)> done) {
+  auto batch = std::make_shared<const std::vector<storage::DocumentRecord>>(std::move(documents));
+  engine_->Write(
+      [batch, replace, indexes = indexes_](storage::WriteTxn& txn) -> Status {
+        for (const storage::DocumentRecord& doc : *batch) {
+          // A copy: the write function runs again if an attempt fails.
+          RETURN_IF_ERROR(RestoreInTxn(doc, replace, *indexes, txn));
+        }
+        return Status::Ok();
+      },
+      std::move(done));
+}
+
+void Database::WaitForIndexBuilds() {
+  if (builder_.joinable()) builder_.join();
 }
 
 bool Database::RunBlocking(std::function<void()> job) {

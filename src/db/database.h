@@ -75,6 +75,11 @@ struct CommitResult {
   std::vector<std::optional<storage::DocumentRecord>> documents;
 };
 
+// Checks a document to restore (Database::Restore): a valid document path, data that is
+// stored-document JSON within the size limit, 0 < createTime <= updateTime. Returns it with
+// its data in canonical form; `invalid-argument` naming what is wrong otherwise.
+Result<storage::DocumentRecord> CheckRestoredDocument(storage::DocumentRecord document);
+
 class Database {
  public:
   template <typename T>
@@ -103,6 +108,18 @@ class Database {
   // The same, first asking `check` (when set) whether the batch may be written.
   void Commit(std::vector<Mutation> mutations, std::optional<std::string> transaction,
               CommitCheck check, Callback<CommitResult> done);
+
+  // Restoring a backup (hearth import): writes `documents` exactly as given, fields,
+  // createTime and updateTime kept, with the same index entries a commit would write;
+  // all or none. Each must pass CheckRestoredDocument. A document already stored at one
+  // of the paths fails the whole batch with `already-exists` naming it, unless `replace`.
+  void Restore(std::vector<storage::DocumentRecord> documents, bool replace,
+               std::function<void(Status)> done);
+
+  // Blocks until the background builds of composite indexes started by Open() are done
+  // (a tool that exits right after writing would otherwise leave them to the next start).
+  // REQUIRES: not called concurrently with itself or the destructor.
+  void WaitForIndexBuilds();
 
   // Transactions (db/transactions.h). Reads in a transaction skip the cache and are
   // recorded; a read-only transaction's reads are checked to form one snapshot.

@@ -7,6 +7,7 @@
 #include <future>
 #include <thread>
 
+#include "model/json_view.h"
 #include "storage/sqlite/sqlite_engine.h"
 #include "support/server_process.h"
 
@@ -37,6 +38,29 @@ class DatabaseTest : public ::testing::Test {
     auto r = p.get_future().get();
     EXPECT_TRUE(r.ok());
     return r.ok() ? *r : std::nullopt;
+  }
+
+  Status Restore(std::vector<storage::DocumentRecord> docs, bool replace) {
+    std::promise<Status> p;
+    db_->Restore(std::move(docs), replace, [&](Status s) { p.set_value(std::move(s)); });
+    return p.get_future().get();
+  }
+
+  // The paths a query returns.
+  std::vector<std::string> Query(std::string_view json) {
+    auto body = model::JsonDocument::Parse(json);
+    EXPECT_TRUE(body.ok()) << json;
+    auto q = query::ParseQuery(body->root());
+    EXPECT_TRUE(q.ok()) << q.status().ToString();
+    std::promise<Result<QueryResult>> p;
+    db_->RunQuery(*q, [&](auto r) { p.set_value(std::move(r)); });
+    auto result = p.get_future().get();
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    std::vector<std::string> paths;
+    if (result.ok()) {
+      for (const auto& d : result->documents) paths.push_back(d.path);
+    }
+    return paths;
   }
 
   static Mutation Set(std::string_view path, std::string_view json) {
@@ -96,6 +120,63 @@ TEST_F(DatabaseTest, DeleteOfMissingDocumentSucceeds) {
   auto result = Commit({MakeDelete(model::ResourcePath::Parse("c/none").value())});
   ASSERT_TRUE(result.ok());
   EXPECT_FALSE(result->documents[0].has_value());
+}
+
+TEST_F(DatabaseTest, RestoreKeepsTimesAndIsAllOrNothing) {
+  storage::DocumentRecord a{"c/a", R"({"v":1})", 1000, 2000};
+  ASSERT_TRUE(Restore({a}, false).ok());
+  auto got = Get("c/a");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->data, R"({"v":1})");
+  EXPECT_EQ(got->create_time, 1000);
+  EXPECT_EQ(got->update_time, 2000);
+
+  // A path that is taken fails the batch, naming it; nothing of the batch is written.
+  Status taken = Restore({{"c/b", "{}", 1, 1}, a}, false);
+  EXPECT_EQ(taken.code(), Code::kAlreadyExists) << taken.ToString();
+  EXPECT_NE(taken.message().find("'c/a'"), std::string::npos) << taken.message();
+  EXPECT_FALSE(Get("c/b").has_value());
+
+  a.data = R"({"v":2})";
+  a.update_time = 3000;
+  ASSERT_TRUE(Restore({a}, true).ok());
+  EXPECT_EQ(Get("c/a")->data, R"({"v":2})");
+  EXPECT_EQ(Get("c/a")->update_time, 3000);
+}
+
+TEST_F(DatabaseTest, RestoredDocumentsAreIndexedAsCommittedOnes) {
+  ASSERT_TRUE(Commit({Set("c/committed", R"({"v":1,"tags":["x"]})")}).ok());
+  ASSERT_TRUE(Restore({{"c/restored", R"({"v":1,"tags":["x"]})", 5, 5}}, false).ok());
+  using Paths = std::vector<std::string>;
+  EXPECT_EQ(Query(R"({"from":"c","where":["v","==",1]})"), (Paths{"c/committed", "c/restored"}));
+  EXPECT_EQ(Query(R"({"from":"c","where":["tags","array-contains","x"]})"),
+            (Paths{"c/committed", "c/restored"}));
+  // Replacing a document replaces its entries.
+  ASSERT_TRUE(Restore({{"c/restored", R"({"v":2})", 5, 6}}, true).ok());
+  EXPECT_EQ(Query(R"({"from":"c","where":["v","==",1]})"), (Paths{"c/committed"}));
+  EXPECT_EQ(Query(R"({"from":"c","where":["v","==",2]})"), (Paths{"c/restored"}));
+  EXPECT_EQ(Query(R"({"from":"c","where":["tags","array-contains","x"]})"), (Paths{"c/committed"}));
+}
+
+TEST(CheckRestoredDocument, RefusesWhatNoWriteCouldHaveStored) {
+  auto canonical = CheckRestoredDocument({"c/d", R"({ "b" : 2.0, "a" : 1 })", 1, 2});
+  ASSERT_TRUE(canonical.ok()) << canonical.status().ToString();
+  EXPECT_EQ(canonical->data, R"({"a":1,"b":2.0})");
+  const std::vector<storage::DocumentRecord> bad = {
+      {"c", "{}", 1, 1},                              // a collection
+      {"c//d", "{}", 1, 1},                           // an empty segment
+      {"c/__x__", "{}", 1, 1},                        // a reserved ID
+      {"c/d", "[1]", 1, 1},                           // not a map
+      {"c/d", R"({"t":{"$timestamp":"no"}})", 1, 1},  // a bad tagged value
+      {"c/d", "{}", 0, 0},                            // no time
+      {"c/d", "{}", 3, 2},                            // created after its update
+      {"c/d", R"({"s":")" + std::string(1024 * 1024, 'x') + R"("})", 1, 1},  // too big
+  };
+  for (const auto& doc : bad) {
+    auto checked = CheckRestoredDocument(doc);
+    EXPECT_EQ(checked.status().code(), Code::kInvalidArgument)
+        << doc.path << " " << doc.data.substr(0, 40);
+  }
 }
 
 // Readers racing a writer never see a version older than one already acknowledged
