@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "app/commands.h"
+#include "app/store.h"
 #include "auth/fetch.h"
 #include "auth/keys.h"
 #include "base/strings.h"
@@ -205,7 +206,15 @@ int RunKeysRotate(const std::string& project_dir, const std::string& data_dir) {
   if (!data_dir.empty()) flags.data_dir = data_dir;
   auto config = LoadConfig(flags);
   if (!config.ok()) return Error(config.status().message());
-  auto kid = auth::KeyStore::Rotate(config->data_dir + "/keys");
+  // With PostgreSQL the keys live in the database, shared by every node.
+  std::unique_ptr<storage::Engine> shared;
+  if (!config->database_url.empty()) {
+    auto store = OpenStore(*config);
+    if (!store.ok()) return Error(store.status().message());
+    shared = std::move(store).value();
+  }
+  auto kid = auth::KeyStore::Rotate(config->data_dir + "/keys", shared.get());
+  if (shared) shared->Close();
   if (!kid.ok()) return Error(kid.status().message());
   std::printf(
       "new signing key %s is active; the previous key keeps verifying tokens for %lld minutes.\n"

@@ -11,6 +11,7 @@
 
 #include "api/api_handler.h"
 #include "app/commands.h"
+#include "app/data_dir_lock.h"
 #include "app/front_handler.h"
 #include "app/rules_file.h"
 #include "app/sdk_files.h"
@@ -34,31 +35,6 @@ namespace hearth::app {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Holds an exclusive lock on the data dir for the life of the process, so two servers
-// never write one store.
-class DataDirLock {
- public:
-  static Result<DataDirLock> Acquire(const std::string& data_dir) {
-    std::string path = data_dir + "/LOCK";
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return Unavailable("cannot open " + path + ": " + std::strerror(errno));
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      ::close(fd);
-      return FailedPrecondition("the data folder " + data_dir +
-                                " is in use by another running Hearth");
-    }
-    return DataDirLock(fd);
-  }
-  DataDirLock(DataDirLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  ~DataDirLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
- private:
-  explicit DataDirLock(int fd) : fd_(fd) {}
-  int fd_;
-};
 
 struct AdminToken {
   std::string token;
@@ -157,8 +133,8 @@ int RunServe(const ServeFlags& flags) {
                           .transaction_lifetime_micros = config->transaction_lifetime_micros});
   if (!opened.ok()) return Fail(opened.status());
   std::unique_ptr<db::Database> database = std::move(opened).value();
-  auto auth_service =
-      auth::AuthService::Create(database->engine(), config->auth, config->data_dir + "/keys");
+  auto auth_service = auth::AuthService::Create(database->engine(), config->auth,
+                                                config->data_dir + "/keys", shared_store);
   if (!auth_service.ok()) return Fail(auth_service.status());
   http::Metrics metrics;
   api::ApiHandler handler(*database, **auth_service, metrics,

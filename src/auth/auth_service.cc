@@ -117,8 +117,9 @@ AuthService::~AuthService() {
 }
 
 Result<std::unique_ptr<AuthService>> AuthService::Create(storage::Engine& engine, AuthConfig config,
-                                                         std::string keys_dir) {
-  ASSIGN_OR_RETURN(auto keys, KeyStore::Open(std::move(keys_dir)));
+                                                         std::string keys_dir, bool keys_in_store) {
+  ASSIGN_OR_RETURN(auto keys,
+                   KeyStore::Open(std::move(keys_dir), keys_in_store ? &engine : nullptr));
   std::unique_ptr<AuthService> service(new AuthService(engine, std::move(config), std::move(keys)));
   ASSIGN_OR_RETURN(service->dummy_hash_, service->hasher_.Hash(RandomHexToken(16)));
   // Revocations are checked on every request without a store read: load them once here;

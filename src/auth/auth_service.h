@@ -91,9 +91,11 @@ class AuthService {
   template <typename T>
   using Callback = std::function<void(Result<T>)>;
 
-  // `engine` must outlive the service. Loads (or creates) the signing keys in `keys_dir`.
+  // `engine` must outlive the service. Loads (or creates) the signing keys in `keys_dir`,
+  // or in the store itself when `keys_in_store` (a store shared by several nodes).
   static Result<std::unique_ptr<AuthService>> Create(storage::Engine& engine, AuthConfig config,
-                                                     std::string keys_dir);
+                                                     std::string keys_dir,
+                                                     bool keys_in_store = false);
   ~AuthService();
 
   // Fills in defaults that depend on the listening address. Call before serving.

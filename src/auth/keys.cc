@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <future>
 #include <sstream>
 #include <vector>
 
@@ -34,14 +36,31 @@ int64_t MtimeNanos(const std::string& path) {
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
-Result<std::vector<StoredKey>> ReadKeys(const std::string& dir) {
+constexpr std::string_view kMetaKey = "auth.keys";
+
+std::string Where(const std::string& dir, storage::Engine* shared) {
+  return shared != nullptr ? std::string("the store's signing keys (meta auth.keys)")
+                           : FilePath(dir);
+}
+
+// The keys' JSON text, "" when there are none yet.
+Result<std::string> ReadKeysText(const std::string& dir, storage::Engine* shared) {
+  if (shared != nullptr) {
+    ASSIGN_OR_RETURN(auto text, shared->ReadMeta(kMetaKey));
+    return text ? *text : std::string();
+  }
   std::ifstream in(FilePath(dir));
-  if (!in) return std::vector<StoredKey>{};
+  if (!in) return std::string();
   std::stringstream text;
   text << in.rdbuf();
-  auto doc = model::JsonDocument::Parse(text.str());
+  return text.str();
+}
+
+Result<std::vector<StoredKey>> ParseKeys(const std::string& text, const std::string& where) {
+  if (text.empty()) return std::vector<StoredKey>{};
+  auto doc = model::JsonDocument::Parse(text);
   auto bad = [&] {
-    return Status(Code::kDataLoss, FilePath(dir) + " is damaged; restore it from a backup");
+    return Status(Code::kDataLoss, where + " is damaged; restore it from a backup");
   };
   if (!doc.ok() || !doc->root().is_object()) return bad();
   auto keys = doc->root().Get("keys");
@@ -61,8 +80,13 @@ Result<std::vector<StoredKey>> ReadKeys(const std::string& dir) {
   return out;
 }
 
+Result<std::vector<StoredKey>> ReadKeys(const std::string& dir, storage::Engine* shared) {
+  ASSIGN_OR_RETURN(std::string text, ReadKeysText(dir, shared));
+  return ParseKeys(text, Where(dir, shared));
+}
+
 // Writes atomically (temporary file, fsync, rename), readable by the owner only.
-Status WriteKeys(const std::string& dir, const std::vector<StoredKey>& keys) {
+std::string KeysJson(const std::vector<StoredKey>& keys) {
   std::string json = R"({"keys":[)";
   for (size_t i = 0; i < keys.size(); ++i) {
     if (i > 0) json += ',';
@@ -75,6 +99,11 @@ Status WriteKeys(const std::string& dir, const std::vector<StoredKey>& keys) {
     json += '}';
   }
   json += "]}\n";
+  return json;
+}
+
+Status WriteKeysFile(const std::string& dir, const std::vector<StoredKey>& keys) {
+  std::string json = KeysJson(keys);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   std::string tmp = FilePath(dir) + ".tmp";
@@ -95,35 +124,67 @@ Result<StoredKey> NewKey() {
   return StoredKey{RandomHexToken(10), SystemClock().NowMicros() / 1'000'000, 0, std::move(pem)};
 }
 
+// Applies `change` to the stored keys and stores the result. In a shared store this runs
+// inside a write, which holds the store's commit lock (storage/postgres), so two nodes
+// changing the keys at once cannot lose either change. `change` returns false to store
+// nothing.
+Status UpdateKeys(const std::string& dir, storage::Engine* shared,
+                  const std::function<Result<bool>(std::vector<StoredKey>&)>& change) {
+  if (shared == nullptr) {
+    ASSIGN_OR_RETURN(auto keys, ReadKeys(dir, nullptr));
+    ASSIGN_OR_RETURN(bool changed, change(keys));
+    return changed ? WriteKeysFile(dir, keys) : Status::Ok();
+  }
+  std::promise<Status> done;
+  auto future = done.get_future();
+  shared->Write(
+      [&](storage::WriteTxn& txn) -> Status {
+        ASSIGN_OR_RETURN(auto keys, ReadKeys(dir, shared));
+        ASSIGN_OR_RETURN(bool changed, change(keys));
+        return changed ? txn.PutMeta(kMetaKey, KeysJson(keys)) : Status::Ok();
+      },
+      [&done](Status s) { done.set_value(std::move(s)); });
+  return future.get();
+}
+
 }  // namespace
 
-Result<std::unique_ptr<KeyStore>> KeyStore::Open(std::string dir) {
-  ASSIGN_OR_RETURN(auto keys, ReadKeys(dir));
-  if (keys.empty()) {
+Result<std::unique_ptr<KeyStore>> KeyStore::Open(std::string dir, storage::Engine* shared) {
+  // Generated outside the write: RSA key generation takes a while.
+  ASSIGN_OR_RETURN(auto existing, ReadKeys(dir, shared));
+  if (existing.empty()) {
     ASSIGN_OR_RETURN(StoredKey first, NewKey());
-    keys.push_back(std::move(first));
-    RETURN_IF_ERROR(WriteKeys(dir, keys));
-    spdlog::info("auth: generated the first token-signing key ({})", keys.back().kid);
+    std::string kid = first.kid;
+    bool generated = false;
+    RETURN_IF_ERROR(UpdateKeys(dir, shared, [&](std::vector<StoredKey>& keys) -> Result<bool> {
+      if (!keys.empty()) return false;  // another node was first
+      keys.push_back(first);
+      generated = true;
+      return true;
+    }));
+    if (generated) spdlog::info("auth: generated the first token-signing key ({})", kid);
   }
-  std::unique_ptr<KeyStore> store(new KeyStore(std::move(dir)));
+  std::unique_ptr<KeyStore> store(new KeyStore(std::move(dir), shared));
   if (store->Current() == nullptr) {
-    return Status(Code::kDataLoss, FilePath(store->dir_) + " holds no usable active key");
+    return Status(Code::kDataLoss, Where(store->dir_, shared) + " holds no usable active key");
   }
   return store;
 }
 
-Result<std::string> KeyStore::Rotate(const std::string& dir) {
-  ASSIGN_OR_RETURN(auto keys, ReadKeys(dir));
-  int64_t now = SystemClock().NowMicros() / 1'000'000;
-  std::vector<StoredKey> kept;
-  for (auto& k : keys) {
-    if (k.retired == 0) k.retired = now;
-    if (now - k.retired < kRetiredKeySeconds) kept.push_back(std::move(k));
-  }
+Result<std::string> KeyStore::Rotate(const std::string& dir, storage::Engine* shared) {
   ASSIGN_OR_RETURN(StoredKey fresh, NewKey());
   std::string kid = fresh.kid;
-  kept.push_back(std::move(fresh));
-  RETURN_IF_ERROR(WriteKeys(dir, kept));
+  RETURN_IF_ERROR(UpdateKeys(dir, shared, [&](std::vector<StoredKey>& keys) -> Result<bool> {
+    int64_t now = SystemClock().NowMicros() / 1'000'000;
+    std::vector<StoredKey> kept;
+    for (auto& k : keys) {
+      if (k.retired == 0) k.retired = now;
+      if (now - k.retired < kRetiredKeySeconds) kept.push_back(std::move(k));
+    }
+    kept.push_back(fresh);
+    keys = std::move(kept);
+    return true;
+  }));
   return kid;
 }
 
@@ -132,9 +193,17 @@ std::shared_ptr<const KeyStore::KeySet> KeyStore::Current() {
   int64_t now = MonotonicMicros();
   if (set_ != nullptr && now - checked_at_ < 1'000'000) return set_;
   checked_at_ = now;
-  int64_t mtime = MtimeNanos(FilePath(dir_));
-  if (set_ != nullptr && mtime == loaded_mtime_) return set_;
-  auto keys = ReadKeys(dir_);
+  // A file is re-read when its mtime changes; a shared store's keys when their text does.
+  int64_t mtime = shared_ == nullptr ? MtimeNanos(FilePath(dir_)) : 0;
+  if (set_ != nullptr && shared_ == nullptr && mtime == loaded_mtime_) return set_;
+  auto text = ReadKeysText(dir_, shared_);
+  if (!text.ok()) {
+    spdlog::error("auth: reading the signing keys: {}; keeping the keys already loaded",
+                  text.status().message());
+    return set_;
+  }
+  if (set_ != nullptr && shared_ != nullptr && *text == loaded_text_) return set_;
+  auto keys = ParseKeys(*text, Where(dir_, shared_));
   if (!keys.ok()) {
     spdlog::error("auth: {}; keeping the keys already loaded", keys.status().message());
     return set_;
@@ -158,11 +227,13 @@ std::shared_ptr<const KeyStore::KeySet> KeyStore::Current() {
   }
   set->jwks += "]}";
   if (set->active_kid.empty()) {
-    spdlog::error("auth: {} has no active key; keeping the keys already loaded", FilePath(dir_));
+    spdlog::error("auth: {} has no active key; keeping the keys already loaded",
+                  Where(dir_, shared_));
     return set_;
   }
   if (set_ != nullptr) spdlog::info("auth: signing keys reloaded (active {})", set->active_kid);
   loaded_mtime_ = mtime;
+  if (shared_ != nullptr) loaded_text_ = std::move(*text);
   set_ = std::move(set);
   return set_;
 }

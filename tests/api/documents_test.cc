@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "api/api_test_util.h"
+#include "support/test_store.h"
 
 namespace hearth::testing {
 namespace {
@@ -1319,7 +1320,7 @@ TEST_F(DocumentsTest, HealthzAndMetricsAreOpen) {
   EXPECT_EQ(h.status, 200) << h.body;
   Json j(h.body);
   EXPECT_EQ(j.String("/status"), "ok") << h.body;
-  EXPECT_EQ(j.String("/storage"), "sqlite") << h.body;
+  EXPECT_EQ(j.String("/storage"), TestOnPostgres() ? "postgres" : "sqlite") << h.body;
   EXPECT_TRUE(h.Header("www-authenticate").empty());
   // A wrong token is ignored on open routes.
   EXPECT_EQ(client.Request("GET", "/healthz", "", {{"Authorization", "Bearer nope"}}).status, 200);
@@ -1363,7 +1364,8 @@ TEST_F(DocumentsTest, MetricsCountRequestsByRoute) {
       << text;
   EXPECT_GE(MetricValue(text, R"(hearth_requests_total{route="unauthenticated",status="401"})"), 1)
       << text;
-  EXPECT_GT(MetricValue(text, R"(hearth_store_size_bytes{engine="sqlite"})"), 0) << text;
+  const std::string engine = TestOnPostgres() ? "postgres" : "sqlite";
+  EXPECT_GT(MetricValue(text, "hearth_store_size_bytes{engine=\"" + engine + "\"}"), 0) << text;
   EXPECT_GE(MetricValue(text, "hearth_open_connections"), 1) << text;
   EXPECT_GE(MetricValue(text, "hearth_request_duration_seconds_count"), 4) << text;
 

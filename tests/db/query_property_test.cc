@@ -11,6 +11,7 @@
 #include "storage/sqlite/sqlite_engine.h"
 #include "support/random.h"
 #include "support/server_process.h"
+#include "support/test_store.h"
 
 namespace hearth::db {
 namespace {
@@ -140,7 +141,7 @@ std::string RandomQuery(Random& r, bool group) {
 class QueryPropertyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto engine = storage::OpenSqlite({.path = dir_.path() + "/db"});
+    auto engine = hearth::testing::OpenTestEngine(dir_.path());
     ASSERT_TRUE(engine.ok());
     auto config = query::ParseIndexConfig(kIndexes);
     ASSERT_TRUE(config.ok()) << config.status().ToString();

@@ -17,6 +17,7 @@
 #include "realtime/listener_engine.h"
 #include "storage/sqlite/sqlite_engine.h"
 #include "support/server_process.h"
+#include "support/test_store.h"
 
 namespace hearth::realtime::testing {
 
@@ -77,7 +78,7 @@ class ClientView {
 class EngineTest : public ::testing::Test {
  protected:
   void Open(std::string index_config = "{}") {
-    auto engine = storage::OpenSqlite({.path = dir_.path() + "/db"});
+    auto engine = hearth::testing::OpenTestEngine(dir_.path());
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
     auto config = query::ParseIndexConfig(index_config);
     ASSERT_TRUE(config.ok()) << config.status().ToString();

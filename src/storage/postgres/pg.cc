@@ -68,6 +68,15 @@ Status ErrorStatus(pg_conn* conn, pg_result* result, std::string_view what) {
   std::string_view code = state != nullptr ? state : "";
   if (code == "40001" || code == "40P01") return Aborted(std::move(message));
   if (code == "23505") return AlreadyExists(std::move(message));
+  // program_limit_exceeded: in practice an index entry larger than a btree row may be
+  // (about 2.7 KB; SQLite has no such limit).
+  if (code == "54000") {
+    return InvalidArgument(
+        "a value is too large to be indexed on PostgreSQL (index entries are limited to about "
+        "2.7 KB); exempt the field from indexing with a fieldOverrides entry in "
+        "firestore.indexes.json (" +
+        message + ")");
+  }
   // Class 08: connection exceptions; 53: insufficient resources; 57: operator intervention
   // (a shutdown, a cancelled statement).
   if (code.starts_with("08") || code.starts_with("53") || code.starts_with("57")) {

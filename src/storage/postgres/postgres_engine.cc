@@ -117,6 +117,15 @@ std::pair<std::string_view, std::string_view> SplitPath(std::string_view path) {
   return {path.substr(0, slash), path.substr(slash + 1)};
 }
 
+// PostgreSQL text cannot hold NUL, which the query layer uses in ID bounds ("p2" + "\0" is
+// the first ID after "p2"). IDs never contain NUL, so for them "x\0..." and "x\x01" bound
+// the same IDs, inclusive or exclusive alike.
+std::string IdBound(std::string_view bound) {
+  size_t nul = bound.find('\0');
+  if (nul == std::string_view::npos) return std::string(bound);
+  return std::string(bound.substr(0, nul)) + '\x01';
+}
+
 template <typename... P>
 std::array<Param, sizeof...(P)> Params(P... p) {
   return {p...};
@@ -449,10 +458,12 @@ class PostgresEngine final : public Engine {
   Result<std::vector<IndexedDocument>> ScanIds(const IdRange& range) override {
     auto c = readers_.Acquire();
     const auto limit = Param::Int(static_cast<int64_t>(range.limit));
+    const std::string lower = IdBound(range.lower);
+    const std::string upper = range.upper ? IdBound(*range.upper) : std::string();
     auto run = [&]() -> Result<Rows> {
       if (range.upper) {
-        auto params = Params(Param::Text(range.parent), Param::Text(range.lower), limit,
-                             Param::Text(*range.upper));
+        auto params = Params(Param::Text(range.parent), Param::Text(lower), limit,
+                             Param::Text(upper));
         return range.reverse
                    ? (*c).Query("ids_reverse_upper",
                                 std::string(kIdColumns) + "AND id < $4 ORDER BY id DESC LIMIT $3",
@@ -461,7 +472,7 @@ class PostgresEngine final : public Engine {
                                 std::string(kIdColumns) + "AND id < $4 ORDER BY id LIMIT $3",
                                 params);
       }
-      auto params = Params(Param::Text(range.parent), Param::Text(range.lower), limit);
+      auto params = Params(Param::Text(range.parent), Param::Text(lower), limit);
       return range.reverse
                  ? (*c).Query("ids_reverse", std::string(kIdColumns) + "ORDER BY id DESC LIMIT $3",
                               params)
@@ -866,6 +877,8 @@ Status PostgresWriteTxn::Put(const DocumentRecord& after,
                       Params(Param::Text(parent), Param::Text(id), Param::Text(after.data),
                              Param::Int(after.create_time), Param::Int(after.update_time))));
   RETURN_IF_ERROR(Log(after.path, before ? &before->data : nullptr, &after));
+  // Later commits get later times than any stored document says it was written at.
+  engine_->last_time_ = std::max(engine_->last_time_, after.update_time);
   engine_->committed_.push_back({after.path, after});
   return Status::Ok();
 }
