@@ -6,6 +6,7 @@
 #include <future>
 
 #include "base/clock.h"
+#include "base/random.h"
 #include "model/json.h"
 #include "model/timestamp.h"
 
@@ -15,6 +16,7 @@ namespace {
 
 constexpr char kCursorKey[] = "triggers.cursor";
 constexpr char kDeadKey[] = "triggers.deadLetters";
+constexpr char kLeaseKey[] = "triggers.lease";
 
 std::vector<std::string> Split(std::string_view path) {
   std::vector<std::string> out;
@@ -56,7 +58,11 @@ std::string_view ChangeType(const storage::ChangeRecord& c) {
 }  // namespace
 
 TriggerDispatcher::TriggerDispatcher(storage::Engine& engine, Pool& pool, TriggerOptions options)
-    : engine_(engine), pool_(pool), options_(std::move(options)), router_(options_.triggers_dir) {
+    : engine_(engine),
+      pool_(pool),
+      options_(std::move(options)),
+      router_(options_.triggers_dir),
+      node_id_(RandomHexToken(8)) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -88,6 +94,41 @@ Status TriggerDispatcher::PutMeta(std::string key, std::string value) {
                     storage::WriteTxn& txn) { return txn.PutMeta(key, value); },
                 [&done](Status s) { done.set_value(std::move(s)); });
   return future.get();
+}
+
+bool TriggerDispatcher::HoldLease() {
+  constexpr int64_t kLeaseMicros = 10'000'000;
+  constexpr int64_t kRenewBeforeMicros = 7'000'000;
+  // SQLite: one process per store (the data folder's lock), nothing to share.
+  if (engine_.name() != "postgres") return true;
+  const int64_t now = SystemClock().NowMicros();
+  if (lease_until_ - now > kRenewBeforeMicros) return true;
+  bool held = false;
+  std::promise<Status> done;
+  auto future = done.get_future();
+  engine_.Write(
+      [&](storage::WriteTxn& txn) -> Status {
+        // Read inside the write: no other node commits in between (storage/engine.h).
+        ASSIGN_OR_RETURN(auto current, engine_.ReadMeta(kLeaseKey));
+        if (current) {
+          size_t space = current->find(' ');
+          std::string holder = current->substr(0, space);
+          int64_t until = space == std::string::npos ? 0 : std::stoll(current->substr(space + 1));
+          if (holder != node_id_ && until > now) return Status::Ok();  // another node's
+        }
+        held = true;
+        return txn.PutMeta(kLeaseKey, node_id_ + " " + std::to_string(now + kLeaseMicros));
+      },
+      [&done](Status s) { done.set_value(std::move(s)); });
+  Status s = future.get();
+  if (!s.ok()) {
+    spdlog::warn("triggers: cannot take the delivery lease: {}", s.ToString());
+    held = false;
+  }
+  if (held && lease_until_ == 0) spdlog::info("triggers: this node delivers triggers now");
+  if (!held && lease_until_ != 0) spdlog::info("triggers: another node delivers triggers now");
+  lease_until_ = held ? now + kLeaseMicros : 0;
+  return held;
 }
 
 void TriggerDispatcher::Refresh() {
@@ -266,6 +307,15 @@ void TriggerDispatcher::Loop() {
       cursor = EndOfLog(cursor);
       if (Status s = PutMeta(kCursorKey, std::to_string(cursor)); !s.ok()) {
         spdlog::error("triggers: cannot store the cursor: {}", s.ToString());
+      }
+    }
+    if (bool had = lease_until_ != 0; !HoldLease()) {
+      if (!Sleep(options_.poll)) return;
+      continue;
+    } else if (!had) {
+      // Taking over (or starting): the previous holder may have moved the cursor.
+      if (auto stored = engine_.ReadMeta(kCursorKey); stored.ok() && *stored) {
+        cursor = std::stoll(**stored);
       }
     }
     auto changes = engine_.ReadChanges(cursor, 64);

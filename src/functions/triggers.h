@@ -70,6 +70,10 @@ class TriggerDispatcher {
   http::Response Run(Invocation call);
   Status PutMeta(std::string key, std::string value);
   Status AppendDeadLetter(std::string entry);
+  // Several nodes on one store (PostgreSQL): only the holder of the lease (meta
+  // "triggers.lease", taken and renewed inside a write, which the store serialises)
+  // delivers, so each change fires once across the cluster. True while this node holds it.
+  bool HoldLease();
   // Sleeps up to `d`; false when stopping.
   bool Sleep(std::chrono::milliseconds d);
 
@@ -83,6 +87,8 @@ class TriggerDispatcher {
   bool retry_ = false;      // a module could not be described for want of a worker
   std::chrono::steady_clock::time_point retry_at_{};
   std::vector<Registration> registrations_;
+  const std::string node_id_;  // this process, in the lease
+  int64_t lease_until_ = 0;    // wall-clock micros; 0 when not held
 
   std::mutex mu_;
   std::condition_variable cv_;
