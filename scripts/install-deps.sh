@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Hearth needs to build, test and benchmark, from Debian 12 packages
-# (chromium: the browser tests in tests/e2e).
+# (chromium: the browser tests in tests/e2e; postgresql: the pg: tests run a throw-away
+# cluster of their own, scripts/pg-cluster.sh, never the system one).
 # Idempotent: does nothing when every package is already installed. Run as root.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libsimdjson-dev libsqlite3-dev sqlite3 libssl-dev libsodium-dev
   libcurl4-openssl-dev libpq-dev libcli11-dev libspdlog-dev libfmt-dev
+  postgresql postgresql-client
   libgtest-dev libgmock-dev libbenchmark-dev libre2-dev libbrotli-dev zlib1g-dev
   clang-14 libclang-rt-14-dev
   wrk curl

@@ -25,11 +25,19 @@ case "$action" in
     [ "$(id -u)" = 0 ] && chown postgres "$dir"
     as_postgres "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
       >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    # fsync off: a throw-away cluster; durability is not what the tests measure here.
-    as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" \
-      start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+    # A random high port; another one if it is taken (pg_ctl then fails to start).
+    started=0
+    for attempt in 1 2 3 4 5 6 7 8; do
+      port=$((20000 + RANDOM % 40000))
+      # fsync off: a throw-away cluster; durability is not what the tests check here.
+      if as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" \
+        start >/dev/null 2>&1; then
+        started=1
+        break
+      fi
+    done
+    [ "$started" = 1 ] || { cat "$dir/server.log" >&2; exit 1; }
     "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qAt -c "CREATE DATABASE hearth" >/dev/null
     echo "postgres://postgres@127.0.0.1:$port/hearth" >"$dir/url.tmp"
     mv "$dir/url.tmp" "$dir/url"
