@@ -85,7 +85,12 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("version", "Print the version");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help prints and succeeds; any other parse error is bad usage.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   if (serve->parsed()) {
     if (port >= 0) serve_flags.port = port;
