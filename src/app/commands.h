@@ -12,6 +12,19 @@ int RunServe(const ServeFlags& flags);
 // hearth init DIR: writes the starter project; refuses a non-empty DIR unless `force`.
 int RunInit(const std::string& dir, bool force);
 
+// hearth export DIR / hearth import DIR (docs/data-tools.md): a store's documents, users
+// and index definitions as files, streamed so memory stays flat at any size. Both open
+// the store the project is configured for (app::OpenStore) and, for SQLite, hold the data
+// folder's lock, so they refuse while a server runs on it. 0 done, 1 failed, 2 bad usage.
+struct DataToolsCommand {
+  std::string dir;
+  ServeFlags store;        // project_dir, data_dir, database_url
+  bool force = false;      // export: write into a non-empty DIR
+  bool overwrite = false;  // import: replace same-path documents and same-uid users
+};
+int RunExport(const DataToolsCommand& command);
+int RunImport(const DataToolsCommand& command);
+
 // hearth users ACTION ...: through the running server's admin API.
 struct UsersCommand {
   std::string action;  // list, get, create, disable, enable, delete, set-claims

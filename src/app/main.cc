@@ -29,6 +29,30 @@ int main(int argc, char** argv) {
   init->add_option("dir", init_dir, "Folder to create")->required();
   init->add_flag("--force", force, "Write into a non-empty folder (existing files are replaced)");
 
+  // hearth export / hearth import
+  hearth::app::DataToolsCommand data_cmd;
+  std::string data_tools_data, data_tools_db, import_mode = "fail";
+  auto data_tools_common = [&](CLI::App* sub) {
+    sub->add_option("dir", data_cmd.dir, "The export folder")->required();
+    sub->add_option("--project", data_cmd.store.project_dir, "The project folder (default: .)");
+    sub->add_option("--data", data_tools_data, "Data folder (default: from hearth.json)");
+    sub->add_option("--db", data_tools_db,
+                    "postgres://user:password@host:port/db, or sqlite (default: from "
+                    "HEARTH_DATABASE_URL or hearth.json, else SQLite in the data folder)");
+    return sub;
+  };
+  auto* export_sub = data_tools_common(app.add_subcommand(
+      "export", "Write the store's documents, users and index definitions to a folder"));
+  export_sub->add_flag("--force", data_cmd.force,
+                       "Write into a non-empty folder (an earlier export there is replaced)");
+  auto* import_sub =
+      data_tools_common(app.add_subcommand("import", "Load an export folder into the store"));
+  import_sub
+      ->add_option("--mode", import_mode,
+                   "fail (default): refuse a store that holds any document or user; overwrite: "
+                   "replace documents and users with the same path or uid")
+      ->check(CLI::IsMember({"fail", "overwrite"}));
+
   // hearth users ...
   hearth::app::UsersCommand users_cmd;
   auto* users = app.add_subcommand("users", "Manage user accounts (through the running server)");
@@ -101,6 +125,13 @@ int main(int argc, char** argv) {
     return hearth::app::RunServe(serve_flags);
   }
   if (init->parsed()) return hearth::app::RunInit(init_dir, force);
+  if (export_sub->parsed() || import_sub->parsed()) {
+    if (!data_tools_data.empty()) data_cmd.store.data_dir = data_tools_data;
+    if (!data_tools_db.empty()) data_cmd.store.database_url = data_tools_db;
+    data_cmd.overwrite = import_mode == "overwrite";
+    return export_sub->parsed() ? hearth::app::RunExport(data_cmd)
+                                : hearth::app::RunImport(data_cmd);
+  }
   if (users->parsed()) {
     for (CLI::App* sub : users->get_subcommands()) users_cmd.action = sub->get_name();
     return hearth::app::RunUsers(users_cmd);
