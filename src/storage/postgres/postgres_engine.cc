@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "base/clock.h"
+#include "storage/pool.h"
 #include "storage/postgres/pg.h"
 
 namespace hearth::storage {
@@ -110,12 +111,6 @@ constexpr std::string_view kChangeColumns =
 constexpr std::string_view kKeyMax = "\xff\xff";
 // Multi-row statements carry at most this many rows (5 parameters each).
 constexpr size_t kRowsPerStatement = 200;
-
-std::pair<std::string_view, std::string_view> SplitPath(std::string_view path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string_view::npos) return {std::string_view(), path};
-  return {path.substr(0, slash), path.substr(slash + 1)};
-}
 
 // PostgreSQL text cannot hold NUL, which the query layer uses in ID bounds ("p2" + "\0" is
 // the first ID after "p2"). IDs never contain NUL, so for them "x\0..." and "x\x01" bound
@@ -217,67 +212,6 @@ struct Reads {
     }
     return out;
   }
-};
-
-// Read connections, borrowed one per call.
-class ConnectionPool {
- public:
-  Status Init(const std::string& url, int count) {
-    for (int i = 0; i < count; ++i) {
-      ASSIGN_OR_RETURN(auto c, Connection::Open(url));
-      free_.push_back(std::move(c));
-    }
-    total_ = free_.size();
-    return Status::Ok();
-  }
-
-  class Lease {
-   public:
-    Lease(ConnectionPool* pool, std::unique_ptr<Connection> c) : pool_(pool), conn_(std::move(c)) {}
-    ~Lease() { pool_->Return(std::move(conn_)); }
-    Connection& operator*() { return *conn_; }
-
-   private:
-    ConnectionPool* pool_;
-    std::unique_ptr<Connection> conn_;
-  };
-
-  // A connection that was lost is re-established here; if that fails, the call using it
-  // fails with `unavailable` and the next one tries again.
-  Lease Acquire() {
-    std::unique_ptr<Connection> c;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return !free_.empty(); });
-      c = std::move(free_.back());
-      free_.pop_back();
-    }
-    if (!c->ok()) {
-      if (Status s = c->Reset(); !s.ok()) spdlog::warn("storage: {}", s.ToString());
-    }
-    return Lease(this, std::move(c));
-  }
-
-  void Clear() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return free_.size() == total_; });
-    free_.clear();
-    total_ = 0;
-  }
-
- private:
-  void Return(std::unique_ptr<Connection> c) {
-    {
-      std::lock_guard lock(mu_);
-      free_.push_back(std::move(c));
-    }
-    cv_.notify_one();
-  }
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::unique_ptr<Connection>> free_;  // GUARDED_BY(mu_)
-  size_t total_ = 0;
 };
 
 class PostgresEngine;
@@ -397,7 +331,10 @@ class PostgresEngine final : public Engine {
                      writer_->QueryOnce("SELECT last_time, last_seq FROM hearth_clock", {}));
     if (clock.size() != 1) return Internal("storage: hearth_clock has no row");
     delivered_ = clock.Int(0, 1);
-    RETURN_IF_ERROR(readers_.Init(options_.url, std::max(1, options_.readers)));
+    for (int i = 0; i < std::max(1, options_.readers); ++i) {
+      ASSIGN_OR_RETURN(auto c, Connection::Open(options_.url));
+      readers_.Add(std::move(c));
+    }
     ASSIGN_OR_RETURN(listener_, Connection::Open(options_.url));
     RETURN_IF_ERROR(listener_->Exec("LISTEN hearth_changes"));
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -409,19 +346,29 @@ class PostgresEngine final : public Engine {
 
   std::string_view name() const override { return "postgres"; }
 
+  // A read connection; one that was lost is re-established here (if that fails, the call
+  // using it fails with `unavailable` and the next one tries again).
+  Pool<Connection>::Lease Reader() {
+    auto c = readers_.Acquire();
+    if (!c->ok()) {
+      if (Status s = c->Reset(); !s.ok()) spdlog::warn("storage: {}", s.ToString());
+    }
+    return c;
+  }
+
   void SetCommitObserver(CommitObserver observer) override {
     std::lock_guard lock(deliver_mu_);
     observer_ = std::move(observer);
   }
 
   Result<std::optional<DocumentRecord>> Get(std::string_view path) override {
-    auto c = readers_.Acquire();
+    auto c = Reader();
     return Reads::Get(*c, path);
   }
 
   Result<std::vector<DocumentRecord>> List(std::string_view parent, std::string_view start_after_id,
                                            size_t limit) override {
-    auto c = readers_.Acquire();
+    auto c = Reader();
     ASSIGN_OR_RETURN(Rows rows, (*c).Query("list",
                                            "SELECT data, create_time, update_time, id FROM "
                                            "documents WHERE parent = $1 AND id > $2 "
@@ -441,7 +388,7 @@ class PostgresEngine final : public Engine {
   }
 
   Result<std::vector<IndexedDocument>> ScanIndex(const IndexRange& range) override {
-    auto c = readers_.Acquire();
+    auto c = Reader();
     auto params =
         Params(Param::Int(range.index_id), Param::Text(range.parent), Param::Bytes(range.lower),
                Param::Bytes(range.upper ? std::string_view(*range.upper) : kKeyMax),
@@ -456,14 +403,14 @@ class PostgresEngine final : public Engine {
   }
 
   Result<std::vector<IndexedDocument>> ScanIds(const IdRange& range) override {
-    auto c = readers_.Acquire();
+    auto c = Reader();
     const auto limit = Param::Int(static_cast<int64_t>(range.limit));
     const std::string lower = IdBound(range.lower);
     const std::string upper = range.upper ? IdBound(*range.upper) : std::string();
     auto run = [&]() -> Result<Rows> {
       if (range.upper) {
-        auto params = Params(Param::Text(range.parent), Param::Text(lower), limit,
-                             Param::Text(upper));
+        auto params =
+            Params(Param::Text(range.parent), Param::Text(lower), limit, Param::Text(upper));
         return range.reverse
                    ? (*c).Query("ids_reverse_upper",
                                 std::string(kIdColumns) + "AND id < $4 ORDER BY id DESC LIMIT $3",
@@ -486,7 +433,7 @@ class PostgresEngine final : public Engine {
 
   Result<std::vector<DocumentRecord>> ScanAll(std::string_view after_parent,
                                               std::string_view after_id, size_t limit) override {
-    auto c = readers_.Acquire();
+    auto c = Reader();
     ASSIGN_OR_RETURN(Rows rows,
                      (*c).Query("all",
                                 "SELECT data, create_time, update_time, parent, id FROM documents "
@@ -506,7 +453,7 @@ class PostgresEngine final : public Engine {
   }
 
   Result<std::optional<std::string>> ReadMeta(std::string_view key) override {
-    auto c = readers_.Acquire();
+    auto c = Reader();
     ASSIGN_OR_RETURN(Rows rows, (*c).Query("meta", "SELECT value FROM meta WHERE key = $1",
                                            Params(Param::Text(key))));
     if (rows.size() == 0) return std::optional<std::string>();
@@ -514,16 +461,16 @@ class PostgresEngine final : public Engine {
   }
 
   Result<std::optional<UserRecord>> GetUser(std::string_view uid) override {
-    auto c = readers_.Acquire();
+    auto c = Reader();
     return Reads::GetUser(*c, uid);
   }
   Result<std::optional<UserRecord>> GetUserByEmail(std::string_view email) override {
-    auto c = readers_.Acquire();
+    auto c = Reader();
     return Reads::GetUserByEmail(*c, email);
   }
   Result<std::optional<std::string>> GetIdentity(std::string_view provider,
                                                  std::string_view subject) override {
-    auto c = readers_.Acquire();
+    auto c = Reader();
     ASSIGN_OR_RETURN(Rows rows, (*c).Query("identity",
                                            "SELECT uid FROM user_identities WHERE provider = $1 "
                                            "AND subject = $2",
@@ -532,7 +479,7 @@ class PostgresEngine final : public Engine {
     return std::optional<std::string>(std::string(rows.Text(0, 0)));
   }
   Result<std::vector<UserRecord>> ListUsers(std::string_view after_uid, size_t limit) override {
-    auto c = readers_.Acquire();
+    auto c = Reader();
     ASSIGN_OR_RETURN(
         Rows rows,
         (*c).Query("users", std::string(kUserColumns) + "WHERE uid > $1 ORDER BY uid LIMIT $2",
@@ -542,12 +489,12 @@ class PostgresEngine final : public Engine {
     return out;
   }
   Result<std::optional<TokenRecord>> GetToken(std::string_view hash) override {
-    auto c = readers_.Acquire();
+    auto c = Reader();
     return Reads::GetToken(*c, hash);
   }
 
   Result<std::vector<ChangeRecord>> ReadChanges(int64_t after_seq, size_t limit) override {
-    auto c = readers_.Acquire();
+    auto c = Reader();
     return Reads::Changes(*c, after_seq, limit);
   }
 
@@ -564,13 +511,13 @@ class PostgresEngine final : public Engine {
   }
 
   Result<int64_t> SizeBytes() override {
-    auto c = readers_.Acquire();
+    auto c = Reader();
     ASSIGN_OR_RETURN(Rows rows, (*c).QueryOnce("SELECT pg_database_size(current_database())", {}));
     return rows.size() == 1 ? rows.Int(0, 0) : 0;
   }
 
   Status Ping() override {
-    auto c = readers_.Acquire();
+    auto c = Reader();
     auto rows = (*c).Query("ping", "SELECT 1", std::array<Param, 0>{});
     return rows.ok() ? Status::Ok() : rows.status();
   }
@@ -835,7 +782,7 @@ class PostgresEngine final : public Engine {
   int64_t last_time_ = 0;                   // writer thread only
   int64_t seq_ = 0;                         // writer thread only: last seq assigned
   std::vector<CommittedChange> committed_;  // writer thread only: the group's changes
-  ConnectionPool readers_;
+  Pool<Connection> readers_;
 
   std::mutex deliver_mu_;
   CommitObserver observer_;               // GUARDED_BY(deliver_mu_)

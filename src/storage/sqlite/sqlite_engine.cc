@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "base/clock.h"
+#include "storage/pool.h"
 #include "storage/sqlite/connection.h"
 
 namespace hearth::storage {
@@ -170,13 +171,6 @@ constexpr std::string_view kScanColumns =
 // Larger than every key: keys start with a type tag (or its inverse), never 0xFF.
 constexpr std::string_view kKeyMax = "\xff\xff";
 
-// "users/u1/posts/p" -> ("users/u1/posts", "p").
-std::pair<std::string_view, std::string_view> SplitPath(std::string_view path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string_view::npos) return {std::string_view(), path};
-  return {path.substr(0, slash), path.substr(slash + 1)};
-}
-
 DocumentRecord ReadDocumentRow(const Statement& st, std::string_view path_or_parent,
                                bool is_parent) {
   DocumentRecord r;
@@ -205,102 +199,57 @@ Status Configure(Connection& c) {
       "PRAGMA journal_size_limit=16777216;");
 }
 
-class ReaderPool {
- public:
-  struct Reader {
-    std::unique_ptr<Connection> conn;
-    Statement get;
-    Statement list;
-    Statement changes;
-    Statement ping;
-    Statement scan_forward, scan_reverse;
-    Statement ids_forward, ids_reverse;
-    Statement all;
-    Statement meta;
-    AuthReads auth;
-  };
-
-  Status Init(const std::string& path, int count) {
-    for (int i = 0; i < count; ++i) {
-      auto reader = std::make_unique<Reader>();
-      ASSIGN_OR_RETURN(reader->conn, Connection::Open(path, false));
-      RETURN_IF_ERROR(Configure(*reader->conn));
-      ASSIGN_OR_RETURN(reader->get,
-                       reader->conn->Prepare("SELECT data, create_time, update_time FROM documents "
-                                             "WHERE parent = ?1 AND id = ?2"));
-      ASSIGN_OR_RETURN(reader->list,
-                       reader->conn->Prepare("SELECT data, create_time, update_time, id FROM "
-                                             "documents WHERE parent = ?1 AND id > ?2 "
-                                             "ORDER BY id LIMIT ?3"));
-      ASSIGN_OR_RETURN(reader->changes,
-                       reader->conn->Prepare("SELECT seq, commit_time, path, before, after FROM "
-                                             "changes WHERE seq > ?1 ORDER BY seq LIMIT ?2"));
-      ASSIGN_OR_RETURN(reader->ping, reader->conn->Prepare("SELECT count(*) FROM sqlite_schema"));
-      ASSIGN_OR_RETURN(reader->scan_forward, reader->conn->Prepare(std::string(kScanColumns) +
-                                                                   "ORDER BY e.key LIMIT ?5"));
-      ASSIGN_OR_RETURN(reader->scan_reverse, reader->conn->Prepare(std::string(kScanColumns) +
-                                                                   "ORDER BY e.key DESC LIMIT ?5"));
-      constexpr std::string_view kIds =
-          "SELECT id, data, create_time, update_time, parent, id FROM documents "
-          "WHERE parent = ?1 AND id >= ?2 AND (?3 IS NULL OR id < ?3) ";
-      ASSIGN_OR_RETURN(reader->ids_forward,
-                       reader->conn->Prepare(std::string(kIds) + "ORDER BY id LIMIT ?4"));
-      ASSIGN_OR_RETURN(reader->ids_reverse,
-                       reader->conn->Prepare(std::string(kIds) + "ORDER BY id DESC LIMIT ?4"));
-      ASSIGN_OR_RETURN(reader->all, reader->conn->Prepare(
-                                        "SELECT data, create_time, update_time, parent, id FROM "
-                                        "documents WHERE (parent, id) > (?1, ?2) "
-                                        "ORDER BY parent, id LIMIT ?3"));
-      ASSIGN_OR_RETURN(reader->meta,
-                       reader->conn->Prepare("SELECT value FROM meta WHERE key = ?1"));
-      RETURN_IF_ERROR(reader->auth.Prepare(*reader->conn));
-      free_.push_back(std::move(reader));
-    }
-    return Status::Ok();
-  }
-
-  // Borrows a reader for the scope of the returned handle.
-  class Lease {
-   public:
-    Lease(ReaderPool* pool, std::unique_ptr<Reader> r) : pool_(pool), reader_(std::move(r)) {}
-    ~Lease() { pool_->Return(std::move(reader_)); }
-    Reader* operator->() { return reader_.get(); }
-
-   private:
-    ReaderPool* pool_;
-    std::unique_ptr<Reader> reader_;
-  };
-
-  Lease Acquire() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return !free_.empty(); });
-    auto r = std::move(free_.back());
-    free_.pop_back();
-    return Lease(this, std::move(r));
-  }
-
-  void Clear() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return free_.size() == total_ || total_ == 0; });
-    free_.clear();
-  }
-
-  void SetTotal() { total_ = free_.size(); }
-
- private:
-  void Return(std::unique_ptr<Reader> r) {
-    {
-      std::lock_guard lock(mu_);
-      free_.push_back(std::move(r));
-    }
-    cv_.notify_one();
-  }
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::unique_ptr<Reader>> free_;  // GUARDED_BY(mu_)
-  size_t total_ = 0;
+// A read connection with its statements prepared.
+struct Reader {
+  std::unique_ptr<Connection> conn;
+  Statement get;
+  Statement list;
+  Statement changes;
+  Statement ping;
+  Statement scan_forward, scan_reverse;
+  Statement ids_forward, ids_reverse;
+  Statement all;
+  Statement meta;
+  AuthReads auth;
 };
+
+Status OpenReaders(const std::string& path, int count, Pool<Reader>& pool) {
+  for (int i = 0; i < count; ++i) {
+    auto reader = std::make_unique<Reader>();
+    ASSIGN_OR_RETURN(reader->conn, Connection::Open(path, false));
+    RETURN_IF_ERROR(Configure(*reader->conn));
+    ASSIGN_OR_RETURN(reader->get,
+                     reader->conn->Prepare("SELECT data, create_time, update_time FROM documents "
+                                           "WHERE parent = ?1 AND id = ?2"));
+    ASSIGN_OR_RETURN(reader->list,
+                     reader->conn->Prepare("SELECT data, create_time, update_time, id FROM "
+                                           "documents WHERE parent = ?1 AND id > ?2 "
+                                           "ORDER BY id LIMIT ?3"));
+    ASSIGN_OR_RETURN(reader->changes,
+                     reader->conn->Prepare("SELECT seq, commit_time, path, before, after FROM "
+                                           "changes WHERE seq > ?1 ORDER BY seq LIMIT ?2"));
+    ASSIGN_OR_RETURN(reader->ping, reader->conn->Prepare("SELECT count(*) FROM sqlite_schema"));
+    ASSIGN_OR_RETURN(reader->scan_forward,
+                     reader->conn->Prepare(std::string(kScanColumns) + "ORDER BY e.key LIMIT ?5"));
+    ASSIGN_OR_RETURN(reader->scan_reverse, reader->conn->Prepare(std::string(kScanColumns) +
+                                                                 "ORDER BY e.key DESC LIMIT ?5"));
+    constexpr std::string_view kIds =
+        "SELECT id, data, create_time, update_time, parent, id FROM documents "
+        "WHERE parent = ?1 AND id >= ?2 AND (?3 IS NULL OR id < ?3) ";
+    ASSIGN_OR_RETURN(reader->ids_forward,
+                     reader->conn->Prepare(std::string(kIds) + "ORDER BY id LIMIT ?4"));
+    ASSIGN_OR_RETURN(reader->ids_reverse,
+                     reader->conn->Prepare(std::string(kIds) + "ORDER BY id DESC LIMIT ?4"));
+    ASSIGN_OR_RETURN(reader->all,
+                     reader->conn->Prepare("SELECT data, create_time, update_time, parent, id FROM "
+                                           "documents WHERE (parent, id) > (?1, ?2) "
+                                           "ORDER BY parent, id LIMIT ?3"));
+    ASSIGN_OR_RETURN(reader->meta, reader->conn->Prepare("SELECT value FROM meta WHERE key = ?1"));
+    RETURN_IF_ERROR(reader->auth.Prepare(*reader->conn));
+    pool.Add(std::move(reader));
+  }
+  return Status::Ok();
+}
 
 class SqliteEngine;
 
@@ -390,8 +339,7 @@ class SqliteEngine final : public Engine {
                      writer_->Prepare("DELETE FROM auth_tokens WHERE hash IN (SELECT hash FROM "
                                       "auth_tokens WHERE expires < ?1 LIMIT ?2)"));
     ASSIGN_OR_RETURN(last_time_, LastCommitTime());
-    RETURN_IF_ERROR(readers_.Init(options_.path, std::max(1, options_.readers)));
-    readers_.SetTotal();
+    RETURN_IF_ERROR(OpenReaders(options_.path, std::max(1, options_.readers), readers_));
     // Checkpoints run on their own connection and thread, so the fsync of the database
     // file never sits on the commit path; the writer only asks for one (WAL hook).
     ASSIGN_OR_RETURN(checkpoint_conn_, Connection::Open(options_.path, false));
@@ -775,7 +723,7 @@ class SqliteEngine final : public Engine {
   int64_t last_time_ = 0;                   // writer thread only
   std::vector<CommittedChange> committed_;  // writer thread only: the batch's changes
   CommitObserver observer_;
-  ReaderPool readers_;
+  Pool<Reader> readers_;
 
   std::mutex mu_;
   std::condition_variable cv_;
