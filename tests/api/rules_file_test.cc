@@ -106,7 +106,7 @@ TEST(RulesFile, ReloadsWhenTheFileChangesAndKeepsRulesThatCompiled) {
   WriteFile(file, LiveRules(true));
   EXPECT_TRUE(Eventually([&] { return c.Request("GET", "/v1/documents/live/a").status == 200; }))
       << server->Output();
-  EXPECT_NE(server->Output().find("rules: reloaded " + file), std::string::npos);
+  EXPECT_TRUE(server->WaitForOutput("rules: reloaded " + file)) << server->Output();
 
   // A broken edit: logged with file, line and column; the rules in force stay.
   WriteFile(file, LiveRules(true) + "match /extra {");

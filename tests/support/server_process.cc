@@ -95,8 +95,11 @@ void ServerProcess::ReadOutput(int fd) {
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n <= 0) break;
-    std::lock_guard lock(mu_);
-    output_.append(buf, static_cast<size_t>(n));
+    {
+      std::lock_guard lock(mu_);
+      output_.append(buf, static_cast<size_t>(n));
+    }
+    output_changed_.notify_all();
   }
   ::close(fd);
 }
@@ -104,6 +107,13 @@ void ServerProcess::ReadOutput(int fd) {
 std::string ServerProcess::Output() const {
   std::lock_guard lock(mu_);
   return output_;
+}
+
+bool ServerProcess::WaitForOutput(std::string_view needle,
+                                  std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  return output_changed_.wait_for(lock, timeout,
+                                  [&] { return output_.find(needle) != std::string::npos; });
 }
 
 void ServerProcess::Signal(int signal) {

@@ -3,9 +3,12 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -46,6 +49,11 @@ class ServerProcess {
   int Wait();
   // Everything the server printed so far.
   std::string Output() const;
+  // Waits until the server has printed `needle`. The server logs on its own threads and
+  // the pipe is read on another, so a line logged before a response was sent may reach
+  // Output() only after the client has the response: tests wait for it, never peek.
+  bool WaitForOutput(std::string_view needle,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
 
  private:
   ServerProcess() = default;
@@ -58,6 +66,7 @@ class ServerProcess {
   std::thread reader_;
   mutable std::mutex mu_;
   std::string output_;
+  mutable std::condition_variable output_changed_;
 };
 
 }  // namespace hearth::testing
