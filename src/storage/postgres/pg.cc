@@ -2,6 +2,7 @@
 
 #include <endian.h>
 #include <libpq-fe.h>
+#include <spdlog/spdlog.h>
 
 #include <cstring>
 #include <vector>
@@ -153,34 +154,53 @@ Result<Rows> Connection::Check(pg_result* result, std::string_view what) {
   return ErrorStatus(conn_, result, what);
 }
 
+template <typename Run>
+Result<Rows> Connection::RunReconnecting(Run run) {
+  const bool outside_transaction = PQtransactionStatus(conn_) == PQTRANS_IDLE;
+  auto rows = run();
+  if (rows.ok() || ok() || !outside_transaction) return rows;
+  // The connection was lost (a restarted server, a terminated backend, a network blip)
+  // while no transaction was open. Every Hearth write runs inside BEGIN ... COMMIT, so a
+  // statement outside one changed nothing: re-run it once on a new connection. Inside a
+  // transaction the caller must see the error: its earlier statements are gone.
+  spdlog::warn("storage: {}; reconnecting", rows.status().message());
+  if (Status reset = Reset(); !reset.ok()) return rows;
+  return run();
+}
+
 Status Connection::Exec(std::string_view sql) {
   std::string text(sql);
-  auto rows = Check(PQexec(conn_, text.c_str()), text.substr(0, 60));
+  auto rows =
+      RunReconnecting([&] { return Check(PQexec(conn_, text.c_str()), text.substr(0, 60)); });
   return rows.ok() ? Status::Ok() : rows.status();
 }
 
 Result<Rows> Connection::Query(const char* name, std::string_view sql,
                                std::span<const Param> params) {
   Encoded e(params);
-  if (!prepared_.contains(name)) {
-    std::string text(sql);
-    pg_result* prepared =
-        PQprepare(conn_, name, text.c_str(), static_cast<int>(params.size()), e.types.data());
-    ASSIGN_OR_RETURN(Rows ignored, Check(prepared, std::string("preparing ") + name));
-    prepared_.insert(name);
-  }
-  return Check(PQexecPrepared(conn_, name, static_cast<int>(params.size()), e.values.data(),
-                              e.lengths.data(), e.formats.data(), /*resultFormat=*/1),
-               name);
+  return RunReconnecting([&]() -> Result<Rows> {
+    if (!prepared_.contains(name)) {
+      std::string text(sql);
+      pg_result* prepared =
+          PQprepare(conn_, name, text.c_str(), static_cast<int>(params.size()), e.types.data());
+      ASSIGN_OR_RETURN(Rows ignored, Check(prepared, std::string("preparing ") + name));
+      prepared_.insert(name);
+    }
+    return Check(PQexecPrepared(conn_, name, static_cast<int>(params.size()), e.values.data(),
+                                e.lengths.data(), e.formats.data(), /*resultFormat=*/1),
+                 name);
+  });
 }
 
 Result<Rows> Connection::QueryOnce(std::string_view sql, std::span<const Param> params) {
   Encoded e(params);
   std::string text(sql);
-  return Check(PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), e.types.data(),
-                            e.values.data(), e.lengths.data(), e.formats.data(),
-                            /*resultFormat=*/1),
-               text.substr(0, 60));
+  return RunReconnecting([&] {
+    return Check(
+        PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), e.types.data(),
+                     e.values.data(), e.lengths.data(), e.formats.data(), /*resultFormat=*/1),
+        text.substr(0, 60));
+  });
 }
 
 }  // namespace hearth::storage::pg

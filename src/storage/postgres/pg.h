@@ -60,6 +60,10 @@ class Connection {
   static Result<std::unique_ptr<Connection>> Open(const std::string& url);
   ~Connection();
 
+  // A statement issued outside a transaction block that fails because the connection was
+  // lost is re-run once on a new connection (it changed nothing); so every write must run
+  // inside BEGIN ... COMMIT, where a lost connection is reported, never retried.
+  //
   // Runs one or more statements without parameters or results (DDL, BEGIN, ...).
   Status Exec(std::string_view sql);
   // Runs `sql` prepared once per connection under `name` (a constant per statement).
@@ -75,6 +79,9 @@ class Connection {
  private:
   explicit Connection(pg_conn* conn) : conn_(conn) {}
   Result<Rows> Check(pg_result* result, std::string_view what);
+  // Runs `run`; see pg.cc for when it runs again after a lost connection.
+  template <typename Run>
+  Result<Rows> RunReconnecting(Run run);
 
   pg_conn* conn_;
   std::unordered_set<std::string> prepared_;
