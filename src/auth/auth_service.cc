@@ -95,7 +95,8 @@ std::string MaskEmail(std::string_view email) {
 
 }  // namespace
 
-AuthService::AuthService(storage::Engine& engine, AuthConfig config, std::unique_ptr<KeyStore> keys)
+AuthService::AuthService(storage::Engine& engine, AuthConfig config, std::unique_ptr<KeyStore> keys,
+                         bool shared_store)
     : engine_(engine),
       config_(std::move(config)),
       keys_(std::move(keys)),
@@ -104,7 +105,8 @@ AuthService::AuthService(storage::Engine& engine, AuthConfig config, std::unique
       sign_in_account_(config_.limits.sign_in_per_account),
       sign_up_ip_(config_.limits.sign_up_per_ip),
       reset_ip_(config_.limits.reset_per_ip),
-      reset_account_(config_.limits.reset_per_account) {
+      reset_account_(config_.limits.reset_per_account),
+      shared_store_(shared_store) {
   if (config_.issuer.empty()) config_.issuer = "hearth:" + config_.project_id;
   for (const auto& p : config_.providers) providers_.push_back(std::make_unique<OidcProvider>(p));
   work_pool_ = std::make_unique<BlockingPool>("auth", config_.work_threads, 4096);
@@ -120,7 +122,8 @@ Result<std::unique_ptr<AuthService>> AuthService::Create(storage::Engine& engine
                                                          std::string keys_dir, bool keys_in_store) {
   ASSIGN_OR_RETURN(auto keys,
                    KeyStore::Open(std::move(keys_dir), keys_in_store ? &engine : nullptr));
-  std::unique_ptr<AuthService> service(new AuthService(engine, std::move(config), std::move(keys)));
+  std::unique_ptr<AuthService> service(
+      new AuthService(engine, std::move(config), std::move(keys), keys_in_store));
   ASSIGN_OR_RETURN(service->dummy_hash_, service->hasher_.Hash(RandomHexToken(16)));
   // Revocations are checked on every request without a store read: load them once here;
   // every later revocation goes through Revoke().
@@ -188,6 +191,82 @@ void AuthService::Revoke(const std::string& uid, int64_t valid_after) {
   std::unique_lock lock(revoked_mu_);
   int64_t& v = valid_after_[uid];
   v = std::max(v, valid_after);
+}
+
+// The shared list: {"revoked":[{"uid":"u1","validAfter":1700000000,"at":1699999999},...]}.
+// An entry matters only while tokens issued before it can still be alive, so it is dropped
+// once `at` is older than an ID token's lifetime (plus the clock skew allowed).
+namespace {
+
+constexpr std::string_view kRevocationsMeta = "auth.revocations";
+
+struct SharedRevocation {
+  std::string uid;
+  int64_t valid_after = 0;
+  int64_t at = 0;
+};
+
+std::vector<SharedRevocation> ParseRevocations(const std::string& text) {
+  std::vector<SharedRevocation> out;
+  auto doc = model::JsonDocument::Parse(text);
+  if (!doc.ok() || !doc->root().is_object()) return out;
+  auto list = doc->root().Get("revoked");
+  if (!list || !list->is_array()) return out;
+  for (const auto& e : list->Elements()) {
+    auto uid = e.Get("uid");
+    auto after = e.Get("validAfter");
+    auto at = e.Get("at");
+    if (!uid || !uid->is_string() || !after || !at) continue;
+    out.push_back({std::string(uid->AsString()), after->AsInteger(), at->AsInteger()});
+  }
+  return out;
+}
+
+std::string RevocationsJson(const std::vector<SharedRevocation>& list) {
+  std::string json = R"({"revoked":[)";
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (i > 0) json += ',';
+    json += R"({"uid":)";
+    model::AppendJsonString(json, list[i].uid);
+    json += R"(,"validAfter":)" + std::to_string(list[i].valid_after);
+    json += R"(,"at":)" + std::to_string(list[i].at) + '}';
+  }
+  return json + "]}";
+}
+
+}  // namespace
+
+Status AuthService::ShareRevocation(storage::WriteTxn& txn, const std::string& uid,
+                                    int64_t valid_after) {
+  if (!shared_store_) return Status::Ok();
+  // Read through the engine: a write holds the store's commit lock, so no other node can
+  // change the list between this read and the commit.
+  ASSIGN_OR_RETURN(auto text, engine_.ReadMeta(kRevocationsMeta));
+  auto list = ParseRevocations(text ? *text : "");
+  const int64_t now = NowSeconds();
+  std::erase_if(list, [&](const SharedRevocation& r) {
+    return r.uid == uid || r.at < now - config_.id_token_seconds - 2 * kClockSkewSeconds;
+  });
+  list.push_back({uid, valid_after, now});
+  return txn.PutMeta(kRevocationsMeta, RevocationsJson(list));
+}
+
+void AuthService::CatchUpRevocations() {
+  if (!shared_store_) return;
+  std::unique_lock lock(shared_revocations_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return;  // another request is reading them right now
+  const int64_t now = MonotonicMicros();
+  if (now - shared_revocations_checked_ < 1'000'000) return;
+  shared_revocations_checked_ = now;
+  auto text = engine_.ReadMeta(kRevocationsMeta);
+  if (!text.ok()) {
+    spdlog::warn("auth: cannot read the other nodes' token revocations: {}",
+                 text.status().ToString());
+    return;
+  }
+  if (!text->has_value() || **text == shared_revocations_text_) return;
+  shared_revocations_text_ = **text;
+  for (const auto& r : ParseRevocations(shared_revocations_text_)) Revoke(r.uid, r.valid_after);
 }
 
 // ---- ID tokens ----
@@ -276,6 +355,7 @@ Result<std::shared_ptr<const AuthContext>> AuthService::VerifyIdToken(std::strin
     verified_.emplace(std::string(token), ctx);
   }
   if (ctx->expires_at <= now) return Unauthenticated("the ID token has expired");
+  CatchUpRevocations();
   {
     std::shared_lock lock(revoked_mu_);
     auto it = valid_after_.find(ctx->uid);
@@ -585,7 +665,9 @@ void AuthService::UpdateMe(std::shared_ptr<const AuthContext> caller, UserUpdate
                              if (sensitive && !was_anonymous) u.tokens_valid_after = revoke_at;
                              return Status::Ok();
                            }));
-          return sensitive ? txn.DeleteUserTokens(caller->uid, "refresh") : Status::Ok();
+          if (!sensitive) return Status::Ok();
+          if (!was_anonymous) RETURN_IF_ERROR(ShareRevocation(txn, caller->uid, revoke_at));
+          return txn.DeleteUserTokens(caller->uid, "refresh");
         }));
         if (!sensitive) {
           Session s;
@@ -609,7 +691,10 @@ void AuthService::DeleteMe(std::shared_ptr<const AuthContext> caller,
     if (!recent && !password_ok) {
       return Unauthenticated("deleting the account needs a recent sign-in or the password");
     }
-    RETURN_IF_ERROR(WriteAndWait([&](storage::WriteTxn& txn) { return txn.DeleteUser(user.uid); }));
+    RETURN_IF_ERROR(WriteAndWait([&](storage::WriteTxn& txn) -> Status {
+      RETURN_IF_ERROR(ShareRevocation(txn, user.uid, std::numeric_limits<int64_t>::max()));
+      return txn.DeleteUser(user.uid);
+    }));
     Revoke(user.uid, std::numeric_limits<int64_t>::max());
     return true;
   });
@@ -709,6 +794,7 @@ void AuthService::ResetPassword(std::string code, std::string new_password, Call
                             u.tokens_valid_after = revoke_at;
                             return Status::Ok();
                           }).status());
+          RETURN_IF_ERROR(ShareRevocation(txn, token.uid, revoke_at));
           RETURN_IF_ERROR(txn.DeleteUserTokens(token.uid, "refresh"));
           return txn.DeleteUserTokens(token.uid, "reset");
         }));
@@ -903,6 +989,7 @@ Result<User> AuthService::SignInWithIdentity(const OidcProviderConfig& provider,
         std::erase(user.providers, "password");
         revoke_at = RevocationTime();
         user.tokens_valid_after = revoke_at;
+        RETURN_IF_ERROR(ShareRevocation(txn, user.uid, revoke_at));
         RETURN_IF_ERROR(txn.DeleteUserTokens(user.uid, "refresh"));
       }
       user.email_verified = true;
@@ -999,7 +1086,9 @@ void AuthService::AdminUpdateUser(std::string uid, UserUpdate update, Callback<U
                          if (revoke) u.tokens_valid_after = revoke_at;
                          return Status::Ok();
                        }));
-                   return revoke ? txn.DeleteUserTokens(uid, "refresh") : Status::Ok();
+                   if (!revoke) return Status::Ok();
+                   RETURN_IF_ERROR(ShareRevocation(txn, uid, revoke_at));
+                   return txn.DeleteUserTokens(uid, "refresh");
                  }));
                  if (revoke) Revoke(uid, revoke_at);
                  return std::move(*updated);
@@ -1009,7 +1098,10 @@ void AuthService::AdminUpdateUser(std::string uid, UserUpdate update, Callback<U
 void AuthService::AdminDeleteUser(std::string uid, Callback<bool> done) {
   Submit<bool>(*work_pool_, std::move(done), [this, uid = std::move(uid)]() -> Result<bool> {
     ASSIGN_OR_RETURN(User user, LoadUser(uid));
-    RETURN_IF_ERROR(WriteAndWait([&](storage::WriteTxn& txn) { return txn.DeleteUser(uid); }));
+    RETURN_IF_ERROR(WriteAndWait([&](storage::WriteTxn& txn) -> Status {
+      RETURN_IF_ERROR(ShareRevocation(txn, uid, std::numeric_limits<int64_t>::max()));
+      return txn.DeleteUser(uid);
+    }));
     Revoke(uid, std::numeric_limits<int64_t>::max());
     return true;
   });

@@ -148,7 +148,8 @@ class AuthService {
   void AdminDeleteUser(std::string uid, Callback<bool> done);
 
  private:
-  AuthService(storage::Engine& engine, AuthConfig config, std::unique_ptr<KeyStore> keys);
+  AuthService(storage::Engine& engine, AuthConfig config, std::unique_ptr<KeyStore> keys,
+              bool shared_store);
 
   // Runs `work` (returning Result<T>) on `pool`; `resource-exhausted` when it is full.
   template <typename T, typename Work>
@@ -173,7 +174,15 @@ class AuthService {
   // Takes (deletes) a one-time code; `not-found`-free: invalid codes are invalid-argument.
   Result<storage::TokenRecord> TakeOneTimeCode(std::string_view kind, std::string_view code);
   Status CheckRateLimit(RateLimiter& limiter, std::string_view key, std::string_view what);
+  // Revokes `uid`'s ID tokens issued before `valid_after` on this node, after the write
+  // that stored it committed.
   void Revoke(const std::string& uid, int64_t valid_after);
+  // With a shared store (several nodes), records the revocation for the other nodes, inside
+  // the write that revokes (meta "auth.revocations", entries kept as long as an ID token
+  // lives). A no-op on a store of this node's own.
+  Status ShareRevocation(storage::WriteTxn& txn, const std::string& uid, int64_t valid_after);
+  // With a shared store, at most once a second: merges the other nodes' revocations.
+  void CatchUpRevocations();
   Status SendMailOrLog(const std::string& to, const std::string& subject, const std::string& text,
                        const std::string& link);
   // Validates and hashes update.password (slow); nullopt when there is none.
@@ -197,6 +206,10 @@ class AuthService {
 
   std::shared_mutex revoked_mu_;
   std::unordered_map<std::string, int64_t> valid_after_;  // GUARDED_BY(revoked_mu_)
+  const bool shared_store_;
+  std::mutex shared_revocations_mu_;
+  int64_t shared_revocations_checked_ = 0;  // GUARDED_BY(shared_revocations_mu_): monotonic
+  std::string shared_revocations_text_;     // GUARDED_BY(shared_revocations_mu_)
 
   std::mutex cache_mu_;
   std::unordered_map<std::string, std::shared_ptr<const AuthContext>> verified_;  // GUARDED_BY
