@@ -1,5 +1,7 @@
 #include "app/front_handler.h"
 
+#include <algorithm>
+#include <functional>
 #include <thread>
 
 #include "auth/crypto.h"
@@ -37,6 +39,9 @@ void FrontHandler::Handle(const http::Request& request, http::Responder respond)
   std::string_view path = request.path;
   if (path == "/v1/admin/triggers/dead-letters" && options_.triggers != nullptr) {
     return DeadLetters(request, std::move(respond));
+  }
+  if (path == "/v1/admin/cluster" && options_.cluster != nullptr) {
+    return Cluster(request, std::move(respond));
   }
   if (PathAfter(path, "/v1") || path == "/healthz" || path == "/metrics" ||
       path.starts_with("/.well-known/")) {
@@ -112,35 +117,50 @@ void FrontHandler::Invoke(const http::Request& request, const functions::Route& 
   options_.pool->Invoke(std::move(call), std::move(respond));
 }
 
-void FrontHandler::DeadLetters(const http::Request& request, http::Responder respond) {
+void FrontHandler::AdminRoute(const http::Request& request, http::Responder respond,
+                              const char* route, std::initializer_list<http::Method> methods,
+                              std::string_view allow, std::function<Response()> work) {
   auto caller = api_.Authenticate(request);
   Status denied = caller.ok() ? api::RequireAdmin(*caller) : caller.status();
   if (!denied.ok()) {
     Response r = Response::Error(denied);
-    r.route = "triggers.dead_letters";
+    r.route = route;
     return respond(std::move(r));
   }
-  // Both read or write the store: off the I/O thread.
-  auto* triggers = options_.triggers;
-  bool clear = request.method == http::Method::kDelete;
-  if (!clear && request.method != http::Method::kGet) {
-    Response r = Response::Error(405, Code::kInvalidArgument, "use GET or DELETE");
-    r.headers.emplace_back("Allow", "GET, DELETE");
-    r.route = "triggers.dead_letters";
+  if (std::find(methods.begin(), methods.end(), request.method) == methods.end()) {
+    Response r = Response::Error(405, Code::kInvalidArgument, "use " + std::string(allow));
+    r.headers.emplace_back("Allow", std::string(allow));
+    r.route = route;
     return respond(std::move(r));
   }
-  std::thread([triggers, clear, respond = std::move(respond)] {
-    Response r;
-    if (clear) {
-      Status s = triggers->ClearDeadLetters();
-      r = s.ok() ? Response::Json(200, R"({"deadLetters":[]})") : Response::Error(s);
-    } else {
-      auto json = triggers->DeadLettersJson();
-      r = json.ok() ? Response::Json(200, std::move(*json)) : Response::Error(json.status());
-    }
-    r.route = "triggers.dead_letters";
+  std::thread([route, work = std::move(work), respond = std::move(respond)] {
+    Response r = work();
+    r.route = route;
     respond(std::move(r));
   }).detach();
+}
+
+void FrontHandler::DeadLetters(const http::Request& request, http::Responder respond) {
+  auto* triggers = options_.triggers;
+  const bool clear = request.method == http::Method::kDelete;
+  AdminRoute(request, std::move(respond), "triggers.dead_letters",
+             {http::Method::kGet, http::Method::kDelete}, "GET, DELETE", [triggers, clear] {
+               if (clear) {
+                 Status s = triggers->ClearDeadLetters();
+                 return s.ok() ? Response::Json(200, R"({"deadLetters":[]})") : Response::Error(s);
+               }
+               auto json = triggers->DeadLettersJson();
+               return json.ok() ? Response::Json(200, std::move(*json))
+                                : Response::Error(json.status());
+             });
+}
+
+void FrontHandler::Cluster(const http::Request& request, http::Responder respond) {
+  auto* cluster = options_.cluster;
+  AdminRoute(request, std::move(respond), "admin.cluster", {http::Method::kGet}, "GET", [cluster] {
+    auto json = cluster->StatusJson();
+    return json.ok() ? Response::Json(200, std::move(*json)) : Response::Error(json.status());
+  });
 }
 
 Response FrontHandler::Sdk(const http::Request& request) const {

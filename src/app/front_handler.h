@@ -2,6 +2,7 @@
 //
 //   /v1/..., /healthz, /metrics, /.well-known/...   the HTTP API (api/)
 //   /v1/admin/triggers/dead-letters                 document triggers that gave up
+//   /v1/admin/cluster                               the nodes on a shared store
 //   /__/hearth/sdk.js                               the JavaScript SDK, compiled in
 //   /api, /api/...                                  HTTP functions (api/*.js in Node.js)
 //   anything else                                   static hosting of public/, whose
@@ -14,6 +15,7 @@
 #include <string>
 
 #include "api/api_handler.h"
+#include "app/cluster.h"
 #include "functions/pool.h"
 #include "functions/router.h"
 #include "functions/triggers.h"
@@ -27,6 +29,7 @@ struct FrontOptions {
   functions::Router* router = nullptr;        // nullptr: no functions
   functions::Pool* pool = nullptr;
   functions::TriggerDispatcher* triggers = nullptr;  // /v1/admin/triggers/dead-letters
+  ClusterRegistry* cluster = nullptr;                // /v1/admin/cluster
   std::string_view sdk_js;                           // the SDK's source; empty: not served
 };
 
@@ -40,6 +43,12 @@ class FrontHandler final : public http::Handler {
   void Invoke(const http::Request& request, const functions::Route& route, http::Responder respond);
   http::Response Sdk(const http::Request& request) const;
   void DeadLetters(const http::Request& request, http::Responder respond);
+  void Cluster(const http::Request& request, http::Responder respond);
+  // The admin routes above: 401/403 unless the caller is the admin, 405 for a method not
+  // in `methods`; else `work` runs off the I/O thread (it reads the store).
+  void AdminRoute(const http::Request& request, http::Responder respond, const char* route,
+                  std::initializer_list<http::Method> methods, std::string_view allow,
+                  std::function<http::Response()> work);
 
   api::ApiHandler& api_;
   FrontOptions options_;

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "api/api_handler.h"
+#include "app/cluster.h"
 #include "app/commands.h"
 #include "app/data_dir_lock.h"
 #include "app/front_handler.h"
@@ -119,6 +120,7 @@ int RunServe(const ServeFlags& flags) {
   // With PostgreSQL, other nodes write too: a node-local document cache could serve a
   // read older than a write another node has acknowledged, so there is none.
   const bool shared_store = !config->database_url.empty();
+  const std::string node_id = RandomHexToken(8);  // names this node to the others
 
   auto indexes = query::ParseIndexConfig(config->indexes_text);
   if (!indexes.ok()) {
@@ -199,11 +201,19 @@ int RunServe(const ServeFlags& flags) {
       functions::TriggerOptions{
           .triggers_dir = config->project_dir + "/triggers",
           .max_attempts = config->functions.trigger_attempts,
-          .backoff = std::chrono::milliseconds(config->functions.trigger_backoff_ms)});
+          .backoff = std::chrono::milliseconds(config->functions.trigger_backoff_ms),
+          .node_id = node_id});
+  auto cluster = std::make_unique<ClusterRegistry>(
+      database->engine(),
+      ClusterOptions{.node_id = node_id, .shared = shared_store, .fingerprint = [&config] {
+                       return FingerprintProject(config->project_dir, config->rules_path,
+                                                 config->indexes_path);
+                     }});
   FrontHandler front(handler, FrontOptions{.site = &site,
                                            .router = &function_routes,
                                            .pool = function_pool.get(),
                                            .triggers = triggers.get(),
+                                           .cluster = cluster.get(),
                                            .sdk_js = SdkFiles().front().content});
 
   auto server = std::make_unique<http::Server>(config->server, front, metrics);
@@ -226,7 +236,9 @@ int RunServe(const ServeFlags& flags) {
     admin_json += '}';
     function_pool->SetAdminJson(std::move(admin_json));
   }
+  cluster->Start("http://" + url_host + ":" + std::to_string(server->port()));
   spdlog::info("Hearth {} listening on http://{}:{}", HEARTH_VERSION, host, server->port());
+  if (shared_store) spdlog::info("cluster: this is node {}", node_id);
   spdlog::info("project: {}", config->project_dir);
   spdlog::info("data: {} (storage: {})", config->data_dir, DescribeStore(*config));
   spdlog::info("admin token: {}", admin->source);
@@ -240,7 +252,8 @@ int RunServe(const ServeFlags& flags) {
   FlushLog();  // whoever started us waits for the URL
 
   server->Run(/*handle_signals=*/true);
-  server.reset();  // closes the listeners' connections before their engine goes
+  server.reset();   // closes the listeners' connections before their engine goes
+  cluster.reset();  // leaves the cluster's table while the store still takes writes
   triggers.reset();
   function_pool.reset();
   listen_handler.reset();

@@ -62,7 +62,7 @@ TriggerDispatcher::TriggerDispatcher(storage::Engine& engine, Pool& pool, Trigge
       pool_(pool),
       options_(std::move(options)),
       router_(options_.triggers_dir),
-      node_id_(RandomHexToken(8)) {
+      node_id_(options_.node_id.empty() ? RandomHexToken(8) : options_.node_id) {
   thread_ = std::thread([this] { Loop(); });
 }
 

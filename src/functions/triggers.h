@@ -37,6 +37,7 @@ struct TriggerOptions {
   std::chrono::milliseconds backoff{1000};  // before the 2nd attempt; doubles
   std::chrono::milliseconds poll{100};      // how often the change log is read when idle
   size_t max_dead_letters = 1000;           // oldest dropped beyond this
+  std::string node_id;                      // names this node in the lease; "": random
 };
 
 class TriggerDispatcher {
