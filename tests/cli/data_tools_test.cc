@@ -221,7 +221,8 @@ TEST_F(DataToolsTest, ExportImportRoundTripKeepsDocumentsIndexesAndUsers) {
 
 // What the tools are for: SQLite to PostgreSQL and back.
 TEST_F(DataToolsTest, MovesAStoreFromSqliteToPostgresAndBack) {
-  if (!TestOnPostgres()) GTEST_SKIP() << "runs as pg:DataToolsTest.*";
+  // Registered with ctest as pg:... only (PG_ONLY in CMakeLists.txt).
+  if (!TestOnPostgres()) GTEST_SKIP() << "needs HEARTH_TEST_ENGINE=postgres";
   ASSERT_NO_FATAL_FAILURE(Populate(StoreAt(0, /*sqlite=*/true)));
   ASSERT_NO_FATAL_FAILURE(Export(StoreAt(0, /*sqlite=*/true), exports_.path() + "/from-sqlite"));
   ASSERT_NO_FATAL_FAILURE(ImportAndCheck(exports_.path() + "/from-sqlite", StoreAt(1)));
