@@ -86,6 +86,7 @@ std::shared_ptr<const rules::Ruleset> RulesHolder::Get() const {
 void RulesHolder::Set(std::shared_ptr<const rules::Ruleset> ruleset) {
   std::lock_guard lock(mu_);
   ruleset_ = std::move(ruleset);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 std::shared_ptr<const Access> Access::Admin() {

@@ -7,6 +7,7 @@
 // rules say, which condition failed and why are logged (debug level), never sent.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -30,10 +31,13 @@ class RulesHolder {
   // nullptr: no rules (every end-user request is denied).
   std::shared_ptr<const rules::Ruleset> Get() const;
   void Set(std::shared_ptr<const rules::Ruleset> ruleset);
+  // Counts the Set() calls: what was allowed under one generation may not be under the next.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
   mutable std::mutex mu_;
   std::shared_ptr<const rules::Ruleset> ruleset_;  // GUARDED_BY(mu_)
+  std::atomic<uint64_t> generation_{0};
 };
 
 // How one request is checked. Immutable once built; shared by the request's callbacks.

@@ -171,6 +171,7 @@ int RunServe(const ServeFlags& flags) {
     if (target.document) document = target.document->ToString();
     return api::CheckListen(*access, document, target.query ? &*target.query : nullptr);
   };
+  listen_options.rules_generation = [&rules] { return rules.generation(); };
   auto listen_stream_handler =
       std::make_unique<realtime::ListenEventStreamHandler>(*listeners, listen_options);
   auto listen_handler =

@@ -59,7 +59,9 @@ ListenSession::ListenSession(ListenerEngine& engine, ListenOptions options,
     : engine_(engine),
       options_(std::move(options)),
       outbox_(std::move(outbox)),
-      caller_(std::move(caller)) {}
+      caller_(std::move(caller)) {
+  if (options_.rules_generation) rules_generation_ = options_.rules_generation();
+}
 
 void ListenSession::SendError(std::optional<int64_t> target_id, const Status& status) {
   std::string out = R"({"type":"error")";
@@ -130,17 +132,36 @@ Status ListenSession::HandleAuth(const model::JsonView& message) {
     std::lock_guard lock(mu_);
     caller_ = caller;
     verified_at_ = MonotonicMicros();
-    if (!caller->admin) {
-      for (const auto& [id, spec] : specs_) {
-        if (Status s = options_.authorize(caller.get(), spec); !s.ok()) {
-          denied.push_back(id);
-          why = s;
-        }
-      }
-    }
+    denied = DeniedTargetsLocked(caller.get(), &why);
   }
   if (!denied.empty()) EndTargets(denied, why);
   return Status::Ok();
+}
+
+std::vector<int64_t> ListenSession::DeniedTargetsLocked(const Principal* caller, Status* why) {
+  std::vector<int64_t> denied;
+  if (caller != nullptr && caller->admin) return denied;
+  for (const auto& [id, registration] : specs_) {
+    if (Status s = options_.authorize(caller, registration.spec); !s.ok()) {
+      denied.push_back(id);
+      *why = s;
+    }
+  }
+  return denied;
+}
+
+void ListenSession::RecheckAfterRulesChange() {
+  if (!options_.rules_generation) return;
+  const uint64_t generation = options_.rules_generation();
+  std::vector<int64_t> denied;
+  Status why;
+  {
+    std::lock_guard lock(mu_);
+    if (generation == rules_generation_) return;
+    rules_generation_ = generation;
+    denied = DeniedTargetsLocked(caller_.get(), &why);
+  }
+  if (!denied.empty()) EndTargets(denied, why);
 }
 
 void ListenSession::EndTargets(const std::vector<int64_t>& ids, const Status& status) {
@@ -220,17 +241,24 @@ Status ListenSession::HandleListen(const model::JsonView& message, int64_t targe
     }
     caller = caller_;
   }
+  const uint64_t generation = options_.rules_generation ? options_.rules_generation() : 0;
   if (!caller || !caller->admin) RETURN_IF_ERROR(options_.authorize(caller.get(), spec));
+  uint64_t serial;
   {
     // Reserved first: the first snapshot may arrive before Listen() returns.
     std::lock_guard lock(mu_);
+    serial = ++next_serial_;
+    // Decided under other rules than the session's targets were last checked against:
+    // the next snapshot checks them all again.
+    if (generation != rules_generation_) rules_generation_ = kUnknownGeneration;
     targets_[target_id] = 0;
-    specs_[target_id] = spec;
+    specs_[target_id] = Registration{spec, serial};
   }
   std::weak_ptr<ListenSession> weak = weak_from_this();
-  auto handle = engine_.Listen(std::move(spec), [weak, target_id, reset](Result<Snapshot> s) {
-    if (auto self = weak.lock()) self->OnSnapshot(target_id, reset, std::move(s));
-  });
+  auto handle =
+      engine_.Listen(std::move(spec), [weak, target_id, serial, reset](Result<Snapshot> s) {
+        if (auto self = weak.lock()) self->OnSnapshot(target_id, serial, reset, std::move(s));
+      });
   std::lock_guard lock(mu_);
   if (!handle.ok()) {
     targets_.erase(target_id);
@@ -241,12 +269,18 @@ Status ListenSession::HandleListen(const model::JsonView& message, int64_t targe
   return Status::Ok();
 }
 
-void ListenSession::OnSnapshot(int64_t target_id, bool reset, Result<Snapshot> snapshot) {
+bool ListenSession::StillListening(int64_t target_id, uint64_t serial) {
+  auto it = specs_.find(target_id);
+  return !closed_ && it != specs_.end() && it->second.serial == serial;
+}
+
+void ListenSession::OnSnapshot(int64_t target_id, uint64_t serial, bool reset,
+                               Result<Snapshot> snapshot) {
   {
     std::lock_guard lock(mu_);
-    // After an unlisten, a snapshot already queued is dropped. TODO(#6): a target ID
-    // reused at once could still receive the old target's last snapshot.
-    if (closed_ || !targets_.contains(target_id)) return;
+    // After an unlisten, a snapshot already queued is dropped, also when the target ID
+    // was re-used at once for another target.
+    if (!StillListening(target_id, serial)) return;
     if (!snapshot.ok()) {
       targets_.erase(target_id);  // the engine dropped it
       specs_.erase(target_id);
@@ -255,6 +289,12 @@ void ListenSession::OnSnapshot(int64_t target_id, bool reset, Result<Snapshot> s
   if (!snapshot.ok()) return SendError(target_id, snapshot.status());
   // No data reaches a caller whose token has expired or was revoked since.
   if (!CredentialStillValid()) return;
+  // Nor data the rules, reloaded since the target was allowed, no longer allow.
+  RecheckAfterRulesChange();
+  {
+    std::lock_guard lock(mu_);
+    if (!StillListening(target_id, serial)) return;
+  }
   outbox_->Send(SnapshotJson(target_id, *snapshot, reset && snapshot->first));
 }
 

@@ -50,6 +50,9 @@ class Outbox {
 struct ListenOptions {
   Authenticator authenticate;  // REQUIRES: set
   Authorizer authorize;        // REQUIRES: set
+  // Optional: changes whenever what `authorize` decides may have changed (the rules were
+  // reloaded); open targets are then decided again before their next snapshot goes out.
+  std::function<uint64_t()> rules_generation;
   size_t max_targets_per_connection = 1000;
 };
 
@@ -71,12 +74,19 @@ class ListenSession : public std::enable_shared_from_this<ListenSession> {
   Status HandleAuth(const model::JsonView& message);
   Status HandleListen(const model::JsonView& message, int64_t target_id);
   void SendError(std::optional<int64_t> target_id, const Status& status);
-  void OnSnapshot(int64_t target_id, bool reset, Result<Snapshot> snapshot);
+  void OnSnapshot(int64_t target_id, uint64_t serial, bool reset, Result<Snapshot> snapshot);
   // False when the caller's credential no longer verifies; its targets are then ended
   // with `unauthenticated`.
   bool CredentialStillValid();
   // Ends the targets `ids` with `status` (sent once per target).
   void EndTargets(const std::vector<int64_t>& ids, const Status& status);
+  // The targets `caller` may no longer listen to, and why (the last denial).
+  std::vector<int64_t> DeniedTargetsLocked(const Principal* caller, Status* why);
+  // When the rules changed since the targets were decided, decides them again and ends
+  // the ones now denied.
+  void RecheckAfterRulesChange();
+  // Whether the target registered as (`target_id`, `serial`) is still open. REQUIRES: mu_.
+  bool StillListening(int64_t target_id, uint64_t serial);
 
   ListenerEngine& engine_;
   const ListenOptions options_;
@@ -85,7 +95,14 @@ class ListenSession : public std::enable_shared_from_this<ListenSession> {
   std::mutex mu_;
   std::shared_ptr<const Principal> caller_;                  // GUARDED_BY(mu_)
   std::map<int64_t, ListenerEngine::TargetHandle> targets_;  // GUARDED_BY(mu_)
-  std::map<int64_t, TargetSpec> specs_;                      // GUARDED_BY(mu_): for re-checks
+  struct Registration {
+    TargetSpec spec;  // for re-checks
+    uint64_t serial;  // tells a re-used target ID from the target it replaced
+  };
+  std::map<int64_t, Registration> specs_;  // GUARDED_BY(mu_)
+  uint64_t next_serial_ = 0;               // GUARDED_BY(mu_)
+  uint64_t rules_generation_ = 0;          // GUARDED_BY(mu_): when the targets were decided
+  static constexpr uint64_t kUnknownGeneration = ~uint64_t{0};
   int64_t verified_at_ = 0;  // GUARDED_BY(mu_): MonotonicMicros of the last credential check
   bool closed_ = false;      // GUARDED_BY(mu_)
 };

@@ -7,6 +7,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "api/api_test_util.h"
+#include "api/auth_test_util.h"
 #include "base/strings.h"
 
 namespace hearth::testing {
@@ -246,6 +247,41 @@ TEST_F(ListenServerTest, ServerSentEventsRefuseBadRequestsOverHttp) {
   EXPECT_NE(got.find(R"(data: {"type":"snapshot","targetId":1,"changes":[])"), std::string::npos)
       << got;
   ::close(fd);
+}
+
+TEST_F(ListenServerTest, ARulesReloadEndsTargetsTheNewRulesDeny) {
+  ASSERT_EQ(client_->Admin("PUT", "/v1/documents/feed/r1", R"({"v":1})").status, 200);
+  auto ws = Connect();
+  ASSERT_NE(ws, nullptr);
+  Write(*ws, R"({"type":"listen","targetId":1,"query":{"from":"feed"}})");
+  EXPECT_TRUE(Contains(Read(*ws), R"("id":"r1")"));
+  Write(*ws, R"({"type":"listen","targetId":2,"document":"posts/stays-open"})");
+  EXPECT_TRUE(Contains(Read(*ws), R"("targetId":2)"));
+
+  // The feed is closed to everyone: the open target ends at its next change, and the
+  // change itself is not delivered.
+  std::string closed = kRules;
+  closed.replace(closed.find("match /feed/{id} {\n      allow read: if true;"),
+                 std::string("match /feed/{id} {\n      allow read: if true;").size(),
+                 "match /feed/{id} {\n      allow read: if false;");
+  const std::string file = project_->path() + "/firestore.rules";
+  WriteFile(file, closed);
+  ASSERT_TRUE(
+      PollUntil([&] { return client_->Request("GET", "/v1/documents/feed/r1").status == 403; }));
+  ASSERT_EQ(client_->Admin("PUT", "/v1/documents/feed/r1", R"({"v":"after-close"})").status, 200);
+  std::string ended = Read(*ws);
+  EXPECT_TRUE(Contains(ended, R"({"type":"error","targetId":1,"code":"permission-denied")"))
+      << ended;
+  EXPECT_FALSE(Contains(ended, "after-close")) << ended;
+  // What the new rules still allow keeps flowing.
+  ASSERT_EQ(client_->Admin("PUT", "/v1/documents/posts/stays-open", R"({"ok":1})").status, 200);
+  std::string next = Read(*ws);
+  EXPECT_TRUE(Contains(next, R"("targetId":2,"changes":[{"type":"added","id":"stays-open")"))
+      << next;
+
+  WriteFile(file, kRules);  // the other tests share this server
+  ASSERT_TRUE(
+      PollUntil([&] { return client_->Request("GET", "/v1/documents/feed/r1").status == 200; }));
 }
 
 }  // namespace

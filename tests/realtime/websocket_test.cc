@@ -2,6 +2,7 @@
 // ListenHandler, and a Beast WebSocket client.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
@@ -37,13 +38,16 @@ class WebSocketTest : public EngineTest {
       if (token != kGoodToken) return Unauthenticated("invalid token");
       return std::make_shared<const Principal>(Principal{"alice", false, {}});
     };
-    options.authorize = [](const Principal* caller, const TargetSpec& target) -> Status {
+    options.authorize = [this](const Principal* caller, const TargetSpec& target) -> Status {
       if (target.document && target.document->ToString().starts_with("private/") &&
           (caller == nullptr || caller->uid != "alice")) {
         return PermissionDenied("only alice may listen to private documents");
       }
+      if (posts_closed_ && target.query) return PermissionDenied("posts are closed now");
       return Status::Ok();
     };
+    // Stands in for the rules: posts_closed_ flips with a new generation, as on a reload.
+    options.rules_generation = [this] { return rules_generation_.load(); };
     handler_ = std::make_unique<ListenHandler>(*engine_, std::move(options));
     server_ = std::make_unique<http::Server>(
         http::ServerOptions{.port = 0,
@@ -90,6 +94,8 @@ class WebSocketTest : public EngineTest {
     ws.write(asio::buffer(text));
   }
 
+  std::atomic<bool> posts_closed_ = false;
+  std::atomic<uint64_t> rules_generation_ = 1;
   asio::io_context io_;
   NoRoutes not_found_;
   http::Metrics metrics_;
@@ -141,6 +147,29 @@ TEST_F(WebSocketTest, ErrorsEndOnlyTheirTarget) {
   Write(*ws, R"({"type":"listen","targetId":3,"document":"private/x"})");
   std::string allowed = Read(*ws);
   EXPECT_TRUE(Contains(allowed, R"({"type":"snapshot","targetId":3,"changes":[])")) << allowed;
+}
+
+TEST_F(WebSocketTest, ARulesChangeEndsTheTargetsItNoLongerAllows) {
+  StartServer();
+  auto ws = Connect();
+  Write(*ws, R"({"type":"listen","targetId":1,"query":{"from":"posts"}})");
+  EXPECT_TRUE(Contains(Read(*ws), R"("targetId":1,"changes":[])"));
+  Write(*ws, R"({"type":"listen","targetId":2,"document":"other/x"})");
+  EXPECT_TRUE(Contains(Read(*ws), R"("targetId":2,"changes":[])"));
+
+  posts_closed_ = true;
+  ++rules_generation_;
+  // The next change of the query is not delivered: the target ends instead.
+  Commit({Set("posts/a", R"({"secret":1})")});
+  std::string ended = Read(*ws);
+  EXPECT_TRUE(Contains(ended, R"({"type":"error","targetId":1,"code":"permission-denied")"))
+      << ended;
+  EXPECT_FALSE(Contains(ended, "secret")) << ended;
+  // The target still allowed carries on.
+  Commit({Set("other/x", R"({"v":2})")});
+  std::string next = Read(*ws);
+  EXPECT_TRUE(Contains(next, R"("targetId":2,"changes":[{"type":"added","id":"x")")) << next;
+  EXPECT_FALSE(Contains(next, "secret")) << next;
 }
 
 TEST_F(WebSocketTest, BadTokensAreRefused) {
