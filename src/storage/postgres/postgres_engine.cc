@@ -16,6 +16,7 @@
 #include "base/clock.h"
 #include "storage/pool.h"
 #include "storage/postgres/pg.h"
+#include "storage/write_queue.h"
 
 namespace hearth::storage {
 namespace {
@@ -498,17 +499,7 @@ class PostgresEngine final : public Engine {
     return Reads::Changes(*c, after_seq, limit);
   }
 
-  void Write(WriteFn fn, DoneFn done) override {
-    {
-      std::lock_guard lock(mu_);
-      if (!closing_ && queue_.size() < options_.max_queue) {
-        queue_.push_back({std::move(fn), std::move(done)});
-        cv_.notify_one();
-        return;
-      }
-    }
-    done(Unavailable("the store is not accepting writes (closing or too many queued)"));
-  }
+  void Write(WriteFn fn, DoneFn done) override { queue_.Push(std::move(fn), std::move(done)); }
 
   Result<int64_t> SizeBytes() override {
     auto c = Reader();
@@ -523,12 +514,8 @@ class PostgresEngine final : public Engine {
   }
 
   void Close() override {
-    {
-      std::lock_guard lock(mu_);
-      if (closing_ && !writer_thread_.joinable() && !tail_thread_.joinable()) return;
-      closing_ = true;
-    }
-    cv_.notify_all();
+    if (queue_.closed() && !writer_thread_.joinable() && !tail_thread_.joinable()) return;
+    queue_.Close();
     if (writer_thread_.joinable()) writer_thread_.join();
     if (wake_fd_ >= 0) {
       uint64_t one = 1;
@@ -543,11 +530,6 @@ class PostgresEngine final : public Engine {
 
  private:
   friend class PostgresWriteTxn;
-
-  struct PendingWrite {
-    WriteFn fn;
-    DoneFn done;
-  };
 
   Status Migrate() {
     RETURN_IF_ERROR(writer_->Exec("BEGIN"));
@@ -585,22 +567,9 @@ class PostgresEngine final : public Engine {
   }
 
   void WriterLoop() {
-    std::vector<PendingWrite> batch;
+    std::vector<WriteQueue::Pending> batch;
     uint64_t commits = 0;
-    for (;;) {
-      batch.clear();
-      {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [this] { return closing_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // closing, and every queued write is done
-        size_t n = std::min(queue_.size(), options_.max_batch);
-        for (size_t i = 0; i < n; ++i) {
-          batch.push_back(std::move(queue_.front()));
-          queue_.pop_front();
-        }
-      }
-      CommitBatch(batch, ++commits);
-    }
+    while (queue_.TakeBatch(batch)) CommitBatch(batch, ++commits);
   }
 
   // BEGIN and the clock lock: from here this node is the only one committing.
@@ -620,7 +589,7 @@ class PostgresEngine final : public Engine {
     return Status::Ok();
   }
 
-  void CommitBatch(std::vector<PendingWrite>& batch, uint64_t commit_number) {
+  void CommitBatch(std::vector<WriteQueue::Pending>& batch, uint64_t commit_number) {
     std::vector<Status> results(batch.size());
     committed_.clear();
     if (Status begin = BeginGroup(); !begin.ok()) {
@@ -747,10 +716,7 @@ class PostgresEngine final : public Engine {
   // Waits for notifications (or polls every poll_ms) and delivers other nodes' changes.
   void TailLoop() {
     for (;;) {
-      {
-        std::lock_guard lock(mu_);
-        if (closing_) return;
-      }
+      if (queue_.closed()) return;
       if (!listener_->ok()) {
         if (Status s = listener_->Reset(); s.ok()) {
           (void)listener_->Exec("LISTEN hearth_changes");
@@ -791,10 +757,7 @@ class PostgresEngine final : public Engine {
   int wake_fd_ = -1;
   std::thread tail_thread_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<PendingWrite> queue_;  // GUARDED_BY(mu_)
-  bool closing_ = false;            // GUARDED_BY(mu_)
+  WriteQueue queue_{options_.max_queue, options_.max_batch};
   std::thread writer_thread_;
 };
 

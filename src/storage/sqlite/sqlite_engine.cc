@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "storage/pool.h"
 #include "storage/sqlite/connection.h"
+#include "storage/write_queue.h"
 
 namespace hearth::storage {
 namespace {
@@ -460,18 +461,7 @@ class SqliteEngine final : public Engine {
     return out;
   }
 
-  void Write(WriteFn fn, DoneFn done) override {
-    {
-      std::lock_guard lock(mu_);
-      if (!closing_ && queue_.size() < options_.max_queue) {
-        queue_.push_back({std::move(fn), std::move(done)});
-        cv_.notify_one();
-        return;
-      }
-    }
-    done(Unavailable(closing_ ? "the store is shutting down"
-                              : "too many writes queued; retry shortly"));
-  }
+  void Write(WriteFn fn, DoneFn done) override { queue_.Push(std::move(fn), std::move(done)); }
 
   Result<int64_t> SizeBytes() override {
     int64_t total = 0;
@@ -491,14 +481,8 @@ class SqliteEngine final : public Engine {
   }
 
   void Close() override {
-    {
-      std::lock_guard lock(mu_);
-      if (closing_) {
-        if (!writer_thread_.joinable()) return;
-      }
-      closing_ = true;
-    }
-    cv_.notify_all();
+    if (queue_.closed() && !writer_thread_.joinable()) return;
+    queue_.Close();
     if (writer_thread_.joinable()) writer_thread_.join();
     {
       std::lock_guard lock(checkpoint_mu_);
@@ -533,11 +517,6 @@ class SqliteEngine final : public Engine {
 
  private:
   friend class SqliteWriteTxn;
-
-  struct PendingWrite {
-    WriteFn fn;
-    DoneFn done;
-  };
 
   static Result<std::optional<DocumentRecord>> GetWith(Statement& st, std::string_view path) {
     auto [parent, id] = SplitPath(path);
@@ -646,25 +625,12 @@ class SqliteEngine final : public Engine {
   }
 
   void WriterLoop() {
-    std::vector<PendingWrite> batch;
+    std::vector<WriteQueue::Pending> batch;
     uint64_t commits = 0;
-    for (;;) {
-      batch.clear();
-      {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [this] { return closing_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // closing, and every queued write is done
-        size_t n = std::min(queue_.size(), options_.max_batch);
-        for (size_t i = 0; i < n; ++i) {
-          batch.push_back(std::move(queue_.front()));
-          queue_.pop_front();
-        }
-      }
-      CommitBatch(batch, ++commits);
-    }
+    while (queue_.TakeBatch(batch)) CommitBatch(batch, ++commits);
   }
 
-  void CommitBatch(std::vector<PendingWrite>& batch, uint64_t commit_number) {
+  void CommitBatch(std::vector<WriteQueue::Pending>& batch, uint64_t commit_number) {
     std::vector<Status> results(batch.size());
     committed_.clear();
     Status begin = writer_->Exec("BEGIN IMMEDIATE");
@@ -725,10 +691,7 @@ class SqliteEngine final : public Engine {
   CommitObserver observer_;
   Pool<Reader> readers_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<PendingWrite> queue_;  // GUARDED_BY(mu_)
-  bool closing_ = false;            // GUARDED_BY(mu_)
+  WriteQueue queue_{options_.max_queue, options_.max_batch};
   std::thread writer_thread_;
 
   static constexpr int kCheckpointPages = 1000;  // SQLite's own default threshold
