@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -29,6 +30,17 @@
 #include "support/server_process.h"
 
 namespace hearth::testing {
+
+// Polls `done` every 20 ms for up to `timeout`.
+inline bool PollUntil(const std::function<bool()>& done,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
 
 // A parsed JSON document that owns its parser (simdjson elements live in their parser).
 class Json {

@@ -200,17 +200,6 @@ inline std::string TestEmail(std::string_view tag = "u") {
   return name + "-" + std::string(tag) + "@example.com";
 }
 
-// Polls `done` every 20 ms for up to `timeout`.
-inline bool PollUntil(const std::function<bool()>& done,
-                      std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
-
 // Every regular file at or under `path` that contains `needle` (as bytes).
 inline std::vector<std::string> FilesContaining(const std::string& path, std::string_view needle) {
   std::vector<std::string> files, found;

@@ -43,14 +43,4 @@ inline ::testing::AssertionResult IsDenied(const HttpResponse& r) {
   return ::testing::AssertionSuccess();
 }
 
-// Polls `done` every 50 ms for up to `timeout_ms`.
-inline bool Eventually(const std::function<bool()>& done, int timeout_ms = 8000) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
-
 }  // namespace hearth::testing

@@ -104,13 +104,13 @@ TEST(RulesFile, ReloadsWhenTheFileChangesAndKeepsRulesThatCompiled) {
   EXPECT_TRUE(IsDenied(c.Request("GET", "/v1/documents/live/a")));
 
   WriteFile(file, LiveRules(true));
-  EXPECT_TRUE(Eventually([&] { return c.Request("GET", "/v1/documents/live/a").status == 200; }))
+  EXPECT_TRUE(PollUntil([&] { return c.Request("GET", "/v1/documents/live/a").status == 200; }))
       << server->Output();
   EXPECT_TRUE(server->WaitForOutput("rules: reloaded " + file)) << server->Output();
 
   // A broken edit: logged with file, line and column; the rules in force stay.
   WriteFile(file, LiveRules(true) + "match /extra {");
-  EXPECT_TRUE(Eventually([&] {
+  EXPECT_TRUE(PollUntil([&] {
     return server->Output().find("does not compile") != std::string::npos;
   })) << server->Output();
   EXPECT_NE(server->Output().find(file + ":9:1:"), std::string::npos) << server->Output();
@@ -118,13 +118,13 @@ TEST(RulesFile, ReloadsWhenTheFileChangesAndKeepsRulesThatCompiled) {
 
   // Fixed again, the other way: the new rules apply.
   WriteFile(file, LiveRules(false));
-  EXPECT_TRUE(Eventually([&] { return c.Request("GET", "/v1/documents/live/a").status == 403; }));
+  EXPECT_TRUE(PollUntil([&] { return c.Request("GET", "/v1/documents/live/a").status == 403; }));
 
   // Removing the file means no rules, as at startup.
   WriteFile(file, LiveRules(true));
-  ASSERT_TRUE(Eventually([&] { return c.Request("GET", "/v1/documents/live/a").status == 200; }));
+  ASSERT_TRUE(PollUntil([&] { return c.Request("GET", "/v1/documents/live/a").status == 200; }));
   std::filesystem::remove(file);
-  EXPECT_TRUE(Eventually([&] { return c.Request("GET", "/v1/documents/live/a").status == 403; }));
+  EXPECT_TRUE(PollUntil([&] { return c.Request("GET", "/v1/documents/live/a").status == 403; }));
   EXPECT_EQ(c.Admin("GET", "/v1/documents/live/a").status, 200);
 }
 
@@ -148,7 +148,7 @@ service cloud.firestore {
   HttpResponse r = c.Request("GET", "/v1/documents/e/a");
   EXPECT_EQ(r.body, kDeniedBody);
   // The log says where the rules failed (line 5, column of `resource.data.missing`).
-  EXPECT_TRUE(Eventually([&] {
+  EXPECT_TRUE(PollUntil([&] {
     return server->Output().find("rules: get e/a denied: ") != std::string::npos;
   })) << server->Output();
   EXPECT_NE(server->Output().find(" at 5:"), std::string::npos) << server->Output();

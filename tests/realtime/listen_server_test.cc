@@ -7,7 +7,6 @@
 #include <boost/beast/websocket.hpp>
 
 #include "api/api_test_util.h"
-#include "api/auth_test_util.h"
 #include "base/strings.h"
 
 namespace hearth::testing {
