@@ -318,8 +318,8 @@ void ListenerEngine::OnCommit(const std::vector<storage::CommittedChange>& chang
     for (const storage::CommittedChange* first : order) {
       const storage::CommittedChange& c = *latest[first->path];
       EntryPtr entry;
+      read_time = std::max(read_time, c.commit_time);
       if (c.after) {
-        read_time = std::max(read_time, c.after->update_time);
         auto parsed = ToEntry(*c.after);
         if (!parsed.ok()) {
           spdlog::error("realtime: unreadable committed document: {}", parsed.status().ToString());
@@ -341,7 +341,8 @@ void ListenerEngine::OnCommit(const std::vector<storage::CommittedChange>& chang
         }
       }
     }
-    if (read_time == 0) read_time = std::max(last_read_time_ + 1, SystemClock().NowMicros());
+    if (read_time == 0)
+      read_time = std::max(last_read_time_ + 1, SystemClock().NowMicros());  // no time given
     last_read_time_ = std::max(last_read_time_, read_time);
     for (Target* t : affected_order) {
       auto& docs = affected[t];

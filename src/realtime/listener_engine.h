@@ -45,8 +45,8 @@ struct TargetSpec {
 
 struct Snapshot {
   std::vector<DocumentChange> changes;
-  // Microseconds: the commit time of the newest commit reflected. (For a commit group that
-  // only deleted documents, the time it was observed: CommittedChange carries no time.)
+  // Microseconds: the commit time of the newest commit reflected (for the first snapshot:
+  // the time of the read).
   int64_t read_time = 0;
   bool first = false;  // the target's initial snapshot
 };

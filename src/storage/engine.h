@@ -71,6 +71,7 @@ struct ChangeRecord {
 struct CommittedChange {
   std::string path;
   std::optional<DocumentRecord> after;
+  int64_t commit_time = 0;  // microseconds: the commit time of the write that made it
 };
 
 // Auth records (auth/): kept in tables of their own, out of the document API's reach.

@@ -103,11 +103,13 @@ class EngineTest : public ::testing::Test {
   static db::Mutation Delete(std::string_view path) {
     return db::MakeDelete(model::ResourcePath::Parse(path).value());
   }
-  void Commit(std::vector<db::Mutation> mutations) {
+  // Returns the commit time (0 when the commit failed, with a failed expectation).
+  int64_t Commit(std::vector<db::Mutation> mutations) {
     std::promise<Result<db::CommitResult>> p;
     db_->Commit(std::move(mutations), [&](auto r) { p.set_value(std::move(r)); });
     auto r = p.get_future().get();
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? r->commit_time : 0;
   }
   static query::Query ParseQuery(std::string_view text) {
     auto json = model::JsonDocument::Parse(text);

@@ -3,6 +3,9 @@
 
 #include <gmock/gmock.h>
 
+#include <chrono>
+#include <thread>
+
 #include "realtime/engine_fixture.h"
 
 namespace hearth::realtime::testing {
@@ -66,6 +69,25 @@ TEST_F(EngineTest, AddedModifiedRemovedWithIndices) {
   EXPECT_THAT(Types(s[4]), ElementsAre("removed posts/b 0->-1"));
   EXPECT_EQ(view.paths(), std::vector<std::string>{"posts/c"});
   EXPECT_EQ(view.docs()[0].data, R"({"n":5})");
+}
+
+// readTime (and the resume token) is the commit time of the newest commit a snapshot
+// reflects, deletions included.
+TEST_F(EngineTest, ReadTimeIsTheCommitTime) {
+  Commit({Set("posts/a", R"({"n":1})"), Set("posts/b", R"({"n":2})")});
+  ClientView view;
+  ListenQuery(R"({"from":"posts"})", view);
+  engine_->Flush();
+  const int64_t put = Commit({Set("posts/c", R"({"n":3})")});
+  engine_->Flush();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // observed well after it
+  const int64_t deleted = Commit({Delete("posts/a")});
+  engine_->Flush();
+  auto s = view.snapshots();
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s[1].read_time, put);
+  EXPECT_EQ(s[2].read_time, deleted);
+  EXPECT_GT(deleted, put);
 }
 
 TEST_F(EngineTest, ABatchIsOneSnapshotRemovalsThenAdditionsThenModifications) {

@@ -701,6 +701,7 @@ class PostgresEngine final : public Engine {
         if (time != group_time) flush(), group_time = time;
         CommittedChange change;
         change.path = std::string(rows->Text(r, 2));
+        change.commit_time = time;
         if (!rows->IsNull(r, 4)) {
           change.after = DocumentRecord{change.path, std::string(rows->Text(r, 4)), rows->Int(r, 5),
                                         rows->Int(r, 6)};
@@ -789,7 +790,7 @@ Status PostgresWriteTxn::Put(const DocumentRecord& after,
   RETURN_IF_ERROR(Log(after.path, before ? &before->data : nullptr, &after));
   // Later commits get later times than any stored document says it was written at.
   engine_->last_time_ = std::max(engine_->last_time_, after.update_time);
-  engine_->committed_.push_back({after.path, after});
+  engine_->committed_.push_back({after.path, after, commit_time()});
   return Status::Ok();
 }
 
@@ -798,7 +799,7 @@ Status PostgresWriteTxn::Delete(const DocumentRecord& before) {
   RETURN_IF_ERROR(Run("delete", "DELETE FROM documents WHERE parent = $1 AND id = $2",
                       Params(Param::Text(parent), Param::Text(id))));
   RETURN_IF_ERROR(Log(before.path, &before.data, nullptr));
-  engine_->committed_.push_back({before.path, std::nullopt});
+  engine_->committed_.push_back({before.path, std::nullopt, commit_time()});
   return Status::Ok();
 }
 

@@ -722,7 +722,7 @@ Status SqliteWriteTxn::Put(const DocumentRecord& after,
   RETURN_IF_ERROR(s);
   RETURN_IF_ERROR(
       engine_->Log(commit_time_, after.path, before ? &before->data : nullptr, &after.data));
-  engine_->committed_.push_back({after.path, after});
+  engine_->committed_.push_back({after.path, after, commit_time_});
   return Status::Ok();
 }
 
@@ -735,7 +735,7 @@ Status SqliteWriteTxn::Delete(const DocumentRecord& before) {
   st.Reset();
   RETURN_IF_ERROR(s);
   RETURN_IF_ERROR(engine_->Log(commit_time_, before.path, &before.data, nullptr));
-  engine_->committed_.push_back({before.path, std::nullopt});
+  engine_->committed_.push_back({before.path, std::nullopt, commit_time_});
   return Status::Ok();
 }
 
