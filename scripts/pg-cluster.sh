@@ -4,9 +4,18 @@
 # `start` initialises DIR/data (as the postgres user: initdb refuses root), starts it on a
 # free port with its socket in DIR, creates the database "hearth" and writes its URL to
 # DIR/url. `stop` stops it and removes DIR.
+# PG_FSYNC=on (for benchmarks) makes commits durable; the default, off, suits tests.
 set -euo pipefail
 action=${1:?usage: pg-cluster.sh start|stop DIR}
 dir=${2:?usage: pg-cluster.sh start|stop DIR}
+fsync=${PG_FSYNC:-off}
+case "$fsync" in
+  on | off) ;;
+  *)
+    echo "pg-cluster: PG_FSYNC must be on or off" >&2
+    exit 2
+    ;;
+esac
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 if [ -z "$bin" ]; then
   echo "pg-cluster: PostgreSQL is not installed (scripts/install-deps.sh installs it)" >&2
@@ -29,9 +38,11 @@ case "$action" in
     started=0
     for attempt in 1 2 3 4 5 6 7 8; do
       port=$((20000 + RANDOM % 40000))
-      # fsync off: a throw-away cluster; durability is not what the tests check here.
+      # fsync off by default: a throw-away cluster; durability is not what the tests check.
+      # With PG_FSYNC=on a commit returns after its WAL is fsync'd (synchronous_commit is
+      # on by default), as Hearth's SQLite store does (WAL, synchronous=FULL).
       if as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=$fsync -c max_connections=300" \
         start >/dev/null 2>&1; then
         started=1
         break
