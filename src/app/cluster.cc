@@ -187,7 +187,7 @@ ClusterRegistry::~ClusterRegistry() {
   std::promise<Status> done;
   engine_.Write(
       [&](storage::WriteTxn& txn) -> Status {
-        ASSIGN_OR_RETURN(auto text, txn.GetMeta(kMetaKey));
+        ASSIGN_OR_RETURN(auto text, engine_.ReadMeta(kMetaKey));
         auto nodes = ParseNodes(text);
         std::erase_if(nodes, [&](const NodeEntry& n) { return n.id == options_.node_id; });
         return txn.PutMeta(kMetaKey, NodesJson(nodes));
@@ -220,7 +220,9 @@ void ClusterRegistry::Beat() {
   std::promise<Status> done;
   engine_.Write(
       [&](storage::WriteTxn& txn) -> Status {
-        ASSIGN_OR_RETURN(auto text, txn.GetMeta(kMetaKey));
+        // Read through the engine: a write holds the store's commit lock, so no node
+        // changes the list between this read and the commit.
+        ASSIGN_OR_RETURN(auto text, engine_.ReadMeta(kMetaKey));
         nodes = ParseNodes(text);
         std::erase_if(nodes, [&](const NodeEntry& n) {
           return n.id == self.id || n.seen < self.seen - kForgetMicros;

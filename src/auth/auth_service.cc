@@ -239,7 +239,9 @@ std::string RevocationsJson(const std::vector<SharedRevocation>& list) {
 Status AuthService::ShareRevocation(storage::WriteTxn& txn, const std::string& uid,
                                     int64_t valid_after) {
   if (!shared_store_) return Status::Ok();
-  ASSIGN_OR_RETURN(auto text, txn.GetMeta(kRevocationsMeta));
+  // Read through the engine: a write holds the store's commit lock, so no other node can
+  // change the list between this read and the commit.
+  ASSIGN_OR_RETURN(auto text, engine_.ReadMeta(kRevocationsMeta));
   auto list = ParseRevocations(text ? *text : "");
   const int64_t now = NowSeconds();
   std::erase_if(list, [&](const SharedRevocation& r) {

@@ -139,8 +139,7 @@ Status UpdateKeys(const std::string& dir, storage::Engine* shared,
   auto future = done.get_future();
   shared->Write(
       [&](storage::WriteTxn& txn) -> Status {
-        ASSIGN_OR_RETURN(auto text, txn.GetMeta(kMetaKey));
-        ASSIGN_OR_RETURN(auto keys, ParseKeys(text.value_or(""), Where(dir, shared)));
+        ASSIGN_OR_RETURN(auto keys, ReadKeys(dir, shared));
         ASSIGN_OR_RETURN(bool changed, change(keys));
         return changed ? txn.PutMeta(kMetaKey, KeysJson(keys)) : Status::Ok();
       },

@@ -109,7 +109,7 @@ bool TriggerDispatcher::HoldLease() {
   engine_.Write(
       [&](storage::WriteTxn& txn) -> Status {
         // Read inside the write: no other node commits in between (storage/engine.h).
-        ASSIGN_OR_RETURN(auto current, txn.GetMeta(kLeaseKey));
+        ASSIGN_OR_RETURN(auto current, engine_.ReadMeta(kLeaseKey));
         if (current) {
           size_t space = current->find(' ');
           std::string holder = current->substr(0, space);
@@ -231,33 +231,25 @@ bool TriggerDispatcher::Deliver(const Registration& reg, const storage::ChangeRe
 
 Status TriggerDispatcher::AppendDeadLetter(std::string entry) {
   std::lock_guard lock(dead_mu_);
-  std::promise<Status> done;
-  auto future = done.get_future();
-  engine_.Write(
-      [&](storage::WriteTxn& txn) -> Status {
-        ASSIGN_OR_RETURN(auto text, txn.GetMeta(kDeadKey));
-        std::vector<std::string> entries;
-        if (text) {
-          simdjson::dom::parser parser;
-          simdjson::dom::array array;
-          if (parser.parse(*text).get(array) == simdjson::SUCCESS) {
-            for (simdjson::dom::element e : array) entries.push_back(simdjson::minify(e));
-          }
-        }
-        entries.push_back(entry);
-        size_t skip = entries.size() > options_.max_dead_letters
-                          ? entries.size() - options_.max_dead_letters
-                          : 0;
-        std::string out = "[";
-        for (size_t i = skip; i < entries.size(); ++i) {
-          if (i > skip) out += ',';
-          out += entries[i];
-        }
-        out += ']';
-        return txn.PutMeta(kDeadKey, out);
-      },
-      [&done](Status s) { done.set_value(std::move(s)); });
-  return future.get();
+  ASSIGN_OR_RETURN(auto text, engine_.ReadMeta(kDeadKey));
+  std::vector<std::string> entries;
+  if (text) {
+    simdjson::dom::parser parser;
+    simdjson::dom::array array;
+    if (parser.parse(*text).get(array) == simdjson::SUCCESS) {
+      for (simdjson::dom::element e : array) entries.push_back(simdjson::minify(e));
+    }
+  }
+  entries.push_back(std::move(entry));
+  size_t skip =
+      entries.size() > options_.max_dead_letters ? entries.size() - options_.max_dead_letters : 0;
+  std::string out = "[";
+  for (size_t i = skip; i < entries.size(); ++i) {
+    if (i > skip) out += ',';
+    out += entries[i];
+  }
+  out += ']';
+  return PutMeta(kDeadKey, std::move(out));
 }
 
 Result<std::string> TriggerDispatcher::DeadLettersJson() {

@@ -111,10 +111,7 @@ class WriteTxn {
   virtual Status DeleteIndexEntries(const std::vector<IndexKey>& keys) = 0;
   // Removes every entry of an index.
   virtual Status DropIndex(int64_t index_id) = 0;
-  // Small persistent settings (index states and the like). GetMeta sees this write's own
-  // PutMeta calls and, with a store shared by several nodes, every earlier commit of any
-  // node: read-modify-write of a meta value belongs inside one write.
-  virtual Result<std::optional<std::string>> GetMeta(std::string_view key) = 0;
+  // Small persistent settings (index states and the like).
   virtual Status PutMeta(std::string_view key, std::string_view value) = 0;
   virtual Status DeleteMeta(std::string_view key) = 0;
 

@@ -69,39 +69,6 @@ TEST(Engine, WritesSurviveReopen) {
   EXPECT_FALSE(missing->has_value());
 }
 
-// Read-modify-write of a meta value inside one write: many at once, none lost, even when
-// they share a group commit (GetMeta sees the group's earlier, uncommitted PutMeta).
-TEST(Engine, MetaReadInsideAWriteSeesEarlierWritesOfItsGroup) {
-  TempDir dir;
-  auto engine = OpenOrDie(dir.path() + "/db");
-  ASSERT_TRUE(WriteSync(*engine, [](WriteTxn& txn) -> Status {
-                RETURN_IF_ERROR(txn.PutMeta("counter", "0"));
-                auto same = txn.GetMeta("counter");
-                EXPECT_TRUE(same.ok() && *same == std::optional<std::string>("0"));
-                auto none = txn.GetMeta("absent");
-                EXPECT_TRUE(none.ok() && !none->has_value());
-                return Status::Ok();
-              }).ok());
-  constexpr int kWrites = 100;
-  std::atomic<int> acknowledged = 0;
-  std::promise<void> all_done;
-  for (int i = 0; i < kWrites; ++i) {
-    engine->Write(
-        [](WriteTxn& txn) -> Status {
-          ASSIGN_OR_RETURN(auto value, txn.GetMeta("counter"));
-          return txn.PutMeta("counter", std::to_string(std::stoi(value.value_or("0")) + 1));
-        },
-        [&](Status s) {
-          EXPECT_TRUE(s.ok()) << s.ToString();
-          if (++acknowledged == kWrites) all_done.set_value();
-        });
-  }
-  all_done.get_future().wait();
-  auto counter = engine->ReadMeta("counter");
-  ASSERT_TRUE(counter.ok());
-  EXPECT_EQ(counter->value_or(""), std::to_string(kWrites));
-}
-
 TEST(Engine, FailedWriteRollsBackOnlyItself) {
   TempDir dir;
   auto engine = OpenOrDie(dir.path() + "/db");

@@ -233,12 +233,6 @@ class PostgresWriteTxn final : public WriteTxn {
     return Run("drop_index", "DELETE FROM index_entries WHERE index_id = $1",
                Params(Param::Int(index_id)));
   }
-  Result<std::optional<std::string>> GetMeta(std::string_view key) override {
-    ASSIGN_OR_RETURN(Rows rows, conn_.Query("meta", "SELECT value FROM meta WHERE key = $1",
-                                            Params(Param::Text(key))));
-    if (rows.size() == 0) return std::optional<std::string>();
-    return std::optional<std::string>(std::string(rows.Text(0, 0)));
-  }
   Status PutMeta(std::string_view key, std::string_view value) override {
     return Run("put_meta",
                "INSERT INTO meta (key, value) VALUES ($1, $2) "

@@ -265,7 +265,6 @@ class SqliteWriteTxn final : public WriteTxn {
   Status PutIndexEntries(std::string_view doc_path, const std::vector<IndexKey>& keys) override;
   Status DeleteIndexEntries(const std::vector<IndexKey>& keys) override;
   Status DropIndex(int64_t index_id) override;
-  Result<std::optional<std::string>> GetMeta(std::string_view key) override;
   Status PutMeta(std::string_view key, std::string_view value) override;
   Status DeleteMeta(std::string_view key) override;
   Result<std::optional<UserRecord>> GetUser(std::string_view uid) override;
@@ -319,7 +318,6 @@ class SqliteEngine final : public Engine {
     ASSIGN_OR_RETURN(put_meta_,
                      writer_->Prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)"));
     ASSIGN_OR_RETURN(delete_meta_, writer_->Prepare("DELETE FROM meta WHERE key = ?1"));
-    ASSIGN_OR_RETURN(get_meta_, writer_->Prepare("SELECT value FROM meta WHERE key = ?1"));
     RETURN_IF_ERROR(auth_reads_.Prepare(*writer_));
     ASSIGN_OR_RETURN(put_user_,
                      writer_->Prepare("INSERT OR REPLACE INTO users (uid, email, data) VALUES "
@@ -507,7 +505,6 @@ class SqliteEngine final : public Engine {
       drop_index_ = Statement();
       put_meta_ = Statement();
       delete_meta_ = Statement();
-      get_meta_ = Statement();
       auth_reads_ = AuthReads();
       for (Statement* st :
            {&put_user_, &delete_user_, &delete_identities_, &put_identity_, &put_token_,
@@ -685,7 +682,7 @@ class SqliteEngine final : public Engine {
   SqliteOptions options_;
   std::unique_ptr<Connection> writer_;  // writer thread only (and Open/Close)
   Statement get_, put_, delete_, log_, trim_;
-  Statement put_entry_, delete_entry_, drop_index_, put_meta_, delete_meta_, get_meta_;
+  Statement put_entry_, delete_entry_, drop_index_, put_meta_, delete_meta_;
   AuthReads auth_reads_;
   Statement put_user_, delete_user_, delete_identities_, put_identity_;
   Statement put_token_, delete_token_, delete_user_tokens_, delete_family_, purge_tokens_;
@@ -778,17 +775,6 @@ Status SqliteWriteTxn::DropIndex(int64_t index_id) {
   Status s = st.Run();
   st.Reset();
   return s;
-}
-
-Result<std::optional<std::string>> SqliteWriteTxn::GetMeta(std::string_view key) {
-  Statement& st = engine_->get_meta_;
-  st.BindText(1, key);
-  auto row = st.Step();
-  std::optional<std::string> out;
-  if (row.ok() && *row) out = std::string(st.ColumnText(0));
-  st.Reset();
-  if (!row.ok()) return row.status();
-  return out;
 }
 
 Status SqliteWriteTxn::PutMeta(std::string_view key, std::string_view value) {
