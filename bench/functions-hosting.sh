@@ -119,23 +119,7 @@ STOP_GRACE_S=5
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 
-# shellcheck disable=SC2317  # invoked via trap
-cleanup() {
-  local rc=$? pid
-  trap - EXIT INT TERM
-  for pid in "${PIDS[@]+"${PIDS[@]}"}"; do stop_pid "$pid"; done
-  if [[ -n "$RUN_DIR" && -d "$RUN_DIR" ]]; then
-    if [[ "$KEEP_RUN" == 1 || "$FAILED" != 0 || $rc -ne 0 ]]; then
-      log "run dir kept for inspection: $RUN_DIR"
-    else
-      rm -rf "$RUN_DIR"
-    fi
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+install_cleanup
 
 RUN_DIR="$(mktemp -d "${TMPDIR:-/tmp}/hearth-fn-hosting.XXXXXX")"
 # nginx's workers run as `nobody`: they must be able to reach the public folder.

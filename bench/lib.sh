@@ -72,3 +72,31 @@ parse_bench_result() {
   [[ -n "$line" ]] || return 1
   for kv in ${line#BENCH_RESULT }; do R["$prefix.${kv%%=*}"]="${kv#*=}"; done
 }
+
+# install_cleanup [STOP_FN]: on exit (and on INT / TERM, exiting 130 / 143) stops every
+# process in PIDS, runs STOP_FN if given (e.g. the script's PostgreSQL stop) and removes
+# RUN_DIR — kept instead when KEEP_RUN=1 or the run failed (FAILED != 0 or a non-zero exit),
+# but not after an interrupt (it can hold GBs). Uses the caller's PIDS, RUN_DIR, KEEP_RUN,
+# FAILED and `log`.
+install_cleanup() {
+  BENCH_STOP_FN=${1:-}
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+# shellcheck disable=SC2317  # invoked via trap
+bench_cleanup() {
+  local rc=$? pid
+  trap - EXIT INT TERM
+  for pid in "${PIDS[@]+"${PIDS[@]}"}"; do stop_pid "$pid"; done
+  if [[ -n "${BENCH_STOP_FN:-}" ]]; then "$BENCH_STOP_FN"; fi
+  if [[ -n "${RUN_DIR:-}" && -d "$RUN_DIR" ]]; then
+    if [[ "${KEEP_RUN:-0}" == 1 ]] || { [[ "${FAILED:-0}" != 0 || $rc -ne 0 ]] && ((rc != 130 && rc != 143)); }; then
+      log "run dir kept for inspection: $RUN_DIR"
+    else
+      rm -rf "$RUN_DIR"
+    fi
+  fi
+  exit "$rc"
+}

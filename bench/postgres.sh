@@ -151,24 +151,7 @@ pg_cluster_stop() {
   PG_DIR=""
 }
 
-# shellcheck disable=SC2317  # invoked via trap
-cleanup() {
-  local rc=$? pid
-  trap - EXIT INT TERM
-  for pid in "${PIDS[@]+"${PIDS[@]}"}"; do stop_pid "$pid"; done
-  pg_cluster_stop
-  if [[ -n "$RUN_DIR" && -d "$RUN_DIR" ]]; then
-    if [[ "$KEEP_RUN" == 1 ]] || { [[ "$FAILED" != 0 || $rc -ne 0 ]] && ((rc != 130 && rc != 143)); }; then
-      log "run dir kept for inspection: $RUN_DIR"
-    else
-      rm -rf "$RUN_DIR"
-    fi
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+install_cleanup pg_cluster_stop
 
 declare -A R=()   # results: R[key]=value
 

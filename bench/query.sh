@@ -131,25 +131,7 @@ pg_stop() {
   PG_DATA=""
 }
 
-# shellcheck disable=SC2317  # invoked via trap
-cleanup() {
-  local rc=$? pid
-  trap - EXIT INT TERM
-  for pid in "${PIDS[@]+"${PIDS[@]}"}"; do stop_pid "$pid"; done
-  pg_stop
-  if [[ -n "$RUN_DIR" && -d "$RUN_DIR" ]]; then
-    # keep it when something failed (logs!), but not after an interrupt (it can hold GBs)
-    if [[ "$KEEP_RUN" == 1 ]] || { [[ "$FAILED" != 0 || $rc -ne 0 ]] && ((rc != 130 && rc != 143)); }; then
-      log "run dir kept for inspection: $RUN_DIR"
-    else
-      rm -rf "$RUN_DIR"
-    fi
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+install_cleanup pg_stop
 
 # CPU accounting (clock ticks); the whole machine: stat_busy_total (bench/lib.sh).
 # utime+stime of a process (all its threads); +cutime+cstime with WITH_CHILDREN=1.
